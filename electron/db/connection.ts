@@ -1,0 +1,104 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../shared/errors';
+import { MIGRATIONS, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  file: string;
+  /** Path of a better_sqlite3.node built for the running ABI (Electron has its own). */
+  nativeBinding?: string;
+  migrations?: readonly Migration[];
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  /** Schema version before and after opening. */
+  fromVersion: number;
+  version: number;
+  /** The copy taken before migrating, when one was needed. */
+  backupFile: string | null;
+}
+
+/**
+ * Opens (or creates) the local database: WAL, foreign keys, a quick integrity check, then the
+ * pending migrations. All pending migrations run inside one outer transaction (each one in its own
+ * savepoint), after a copy of the file has been taken: a failure leaves the database exactly as it
+ * was, and the app says so.
+ */
+export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
+  const migrations = options.migrations ?? MIGRATIONS;
+  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  const db = new Database(
+    options.file,
+    options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
+  );
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a killed process never loses a committed transaction.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      throw new AppError(
+        'DB_CORRUPT',
+        `The database ${options.file} failed its integrity check (${String(check)}). Restore it from a backup, or move it away to start with an empty one.`,
+      );
+    }
+    const { fromVersion, version, backupFile } = migrate(db, options.file, migrations);
+    return { db, fromVersion, version, backupFile };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+function migrate(db: Db, file: string, migrations: readonly Migration[]) {
+  const fromVersion = schemaVersion(db);
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (fromVersion > latest) {
+    throw new AppError(
+      'DB_TOO_NEW',
+      `The database was written by a newer version of the app (schema ${fromVersion}, this app knows ${latest}). Update the app to open it.`,
+    );
+  }
+  const pending = migrations.filter((m) => m.version > fromVersion).sort((a, b) => a.version - b.version);
+  if (pending.length === 0) return { fromVersion, version: fromVersion, backupFile: null };
+
+  let backupFile: string | null = null;
+  if (fromVersion > 0 && file !== ':memory:') {
+    backupFile = `${file}.v${fromVersion}.bak`;
+    fs.rmSync(backupFile, { force: true });
+    // VACUUM INTO writes a consistent copy even while WAL frames are not checkpointed.
+    db.prepare('VACUUM INTO ?').run(backupFile);
+  }
+  const insert = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+  let current: Migration | undefined;
+  try {
+    db.transaction(() => {
+      for (const m of pending) {
+        current = m;
+        db.transaction(() => {
+          db.exec(m.sql);
+          insert.run(m.version, new Date().toISOString());
+        })();
+      }
+    })();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new AppError(
+      'MIGRATION_FAILED',
+      `Could not upgrade the database to version ${current?.version ?? '?'} (${current?.name ?? '?'}): ${reason}. Nothing was changed: the database is still at version ${fromVersion}${backupFile ? `, and a copy is at ${backupFile}` : ''}.`,
+    );
+  }
+  return { fromVersion, version: latest, backupFile };
+}

@@ -1,0 +1,134 @@
+import type { Db } from '../db/connection';
+import type { ModuleOverrides, TenantKind } from '../../shared/modules';
+
+/** A tenant row as stored. */
+export interface TenantRecord {
+  id: string;
+  kind: TenantKind;
+  parent_id: string | null;
+  path: string;
+  depth: number;
+  name: string;
+  name_key: string;
+  contact_person: string;
+  email: string;
+  phone: string;
+  address: string;
+  time_zone: string;
+  notes: string;
+  own_disabled: number;
+  disabled_by: string | null;
+  module_overrides: string;
+  business: string | null;
+  camera_count: number;
+  user_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const nameKey = (name: string) => name.trim().toLocaleLowerCase();
+
+/** The index range of a subtree: every path that starts with `path`. */
+export const subtreeRange = (path: string) => ({ lo: path, hi: `${path}\uffff` });
+
+export function parseOverrides(json: string): ModuleOverrides {
+  const value = JSON.parse(json) as unknown;
+  return typeof value === 'object' && value !== null ? (value as ModuleOverrides) : {};
+}
+
+/** SQL for the tenant tree. Services call these; nothing else writes SQL for tenants. */
+export class TenantRepository {
+  private readonly stmts;
+
+  constructor(readonly db: Db) {
+    this.stmts = {
+      byId: db.prepare('SELECT * FROM tenants WHERE id = ?'),
+      byParentAndName: db.prepare('SELECT id FROM tenants WHERE parent_id = ? AND name_key = ?'),
+      insert: db.prepare(
+        `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, contact_person, email, phone,
+           address, time_zone, notes, own_disabled, disabled_by, module_overrides, business, created_at, updated_at)
+         VALUES (@id, @kind, @parent_id, @path, @depth, @name, @name_key, @contact_person, @email, @phone,
+           @address, @time_zone, @notes, @own_disabled, @disabled_by, @module_overrides, @business, @created_at, @updated_at)`,
+      ),
+      chain: db.prepare('SELECT id, name, kind, module_overrides, depth FROM tenants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY depth'),
+      scopes: db.prepare(
+        "SELECT id, name, parent_id, kind, disabled_by FROM tenants WHERE kind != 'customer' ORDER BY depth, name_key",
+      ),
+      // Cascades: effective disabled state of a subtree.
+      disableSubtree: db.prepare(
+        `UPDATE tenants SET disabled_by = @id
+         WHERE path >= @lo AND path < @hi AND (disabled_by IS NULL OR disabled_by = @outer)`,
+      ),
+      enableSubtree: db.prepare(
+        `UPDATE tenants SET disabled_by = @outer WHERE path >= @lo AND path < @hi AND disabled_by = @id`,
+      ),
+      recomputeRecording: db.prepare(
+        `UPDATE cameras SET recording = (enabled = 1 AND t.disabled_by IS NULL), updated_at = @now
+         FROM (SELECT id, disabled_by FROM tenants WHERE path >= @lo AND path < @hi AND kind = 'customer') AS t
+         WHERE cameras.customer_id = t.id AND cameras.recording != (cameras.enabled = 1 AND t.disabled_by IS NULL)`,
+      ),
+      enableAllCameras: db.prepare(
+        `UPDATE cameras SET enabled = 1, updated_at = @now
+         WHERE enabled = 0 AND customer_id IN (SELECT id FROM tenants WHERE path >= @lo AND path < @hi)`,
+      ),
+    };
+  }
+
+  get(id: string): TenantRecord | undefined {
+    return this.stmts.byId.get(id) as TenantRecord | undefined;
+  }
+
+  siblingWithName(parentId: string, name: string): string | undefined {
+    const row = this.stmts.byParentAndName.get(parentId, nameKey(name)) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  insert(record: Omit<TenantRecord, 'camera_count' | 'user_count'>): void {
+    this.stmts.insert.run(record);
+  }
+
+  /** The chain root → tenant, from the ids in its path. */
+  chain(path: string): { id: string; name: string; kind: TenantKind; module_overrides: string }[] {
+    const ids = path.split('/').filter(Boolean);
+    return this.stmts.chain.all(JSON.stringify(ids)) as {
+      id: string;
+      name: string;
+      kind: TenantKind;
+      module_overrides: string;
+    }[];
+  }
+
+  scopes(): { id: string; name: string; parent_id: string | null; kind: TenantKind; disabled_by: string | null }[] {
+    return this.stmts.scopes.all() as {
+      id: string;
+      name: string;
+      parent_id: string | null;
+      kind: TenantKind;
+      disabled_by: string | null;
+    }[];
+  }
+
+  update(id: string, fields: Partial<TenantRecord>): void {
+    const keys = Object.keys(fields);
+    if (keys.length === 0) return;
+    this.db.prepare(`UPDATE tenants SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...fields, id });
+  }
+
+  /** Marks every active tenant of the subtree (or one disabled only through `outer`) as disabled by `id`. */
+  disableSubtree(id: string, path: string, outer: string | null): void {
+    this.stmts.disableSubtree.run({ id, ...subtreeRange(path), outer });
+  }
+
+  /** Hands the subtree tenants disabled by `id` back to the state above it (`outer`, or active). */
+  enableSubtree(id: string, path: string, outer: string | null): void {
+    this.stmts.enableSubtree.run({ id, ...subtreeRange(path), outer });
+  }
+
+  recomputeRecording(path: string, now: string): number {
+    return this.stmts.recomputeRecording.run({ ...subtreeRange(path), now }).changes;
+  }
+
+  enableAllCameras(path: string, now: string): number {
+    return this.stmts.enableAllCameras.run({ ...subtreeRange(path), now }).changes;
+  }
+}
