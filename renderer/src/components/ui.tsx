@@ -1,4 +1,12 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
+
+let openDialogs = 0;
+/** While a dialog is open, the app behind it is inert: no focus, no clicks, hidden from assistive tech. */
+function setAppInert(inert: boolean): void {
+  const root = document.getElementById('root');
+  if (root) root.inert = inert;
+}
 
 /** A modal dialog: focus moves inside, Tab stays inside, Escape closes, the page behind is inert. */
 export function Dialog(props: {
@@ -14,6 +22,8 @@ export function Dialog(props: {
   const { onClose } = props;
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
+    openDialogs++;
+    setAppInert(true);
     const node = ref.current;
     const first = node?.querySelector<HTMLElement>('[autofocus], input, select, textarea, button:not(.dialog-close)');
     first?.focus();
@@ -41,10 +51,12 @@ export function Dialog(props: {
     document.addEventListener('keydown', onKey);
     return () => {
       document.removeEventListener('keydown', onKey);
+      openDialogs--;
+      if (openDialogs === 0) setAppInert(false);
       previous?.focus();
     };
   }, [onClose]);
-  return (
+  return createPortal(
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
@@ -63,7 +75,8 @@ export function Dialog(props: {
         <div className="dialog-body">{props.children}</div>
         {props.footer && <footer className="dialog-footer">{props.footer}</footer>}
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
 
