@@ -8,8 +8,20 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const outputs = ['out/host/host.cjs', 'out/main/main.cjs', 'out/preload/preload.cjs', 'out/renderer/index.html'];
-const sources = ['shared', 'electron', 'renderer', 'package.json', 'vite.config.ts', 'scripts/build.mjs'];
+const outputs = [
+  'out/host/host.cjs',
+  'out/main/main.cjs',
+  'out/preload/preload.cjs',
+  'out/renderer/index.html',
+];
+const sources = [
+  'shared',
+  'electron',
+  'renderer',
+  'package.json',
+  'vite.config.ts',
+  'scripts/build.mjs',
+];
 
 function newest(p) {
   const full = path.join(root, p);
@@ -22,7 +34,11 @@ function newest(p) {
 }
 
 if (process.argv.includes('--if-stale')) {
-  const oldestOut = Math.min(...outputs.map((o) => (fs.existsSync(path.join(root, o)) ? fs.statSync(path.join(root, o)).mtimeMs : 0)));
+  const oldestOut = Math.min(
+    ...outputs.map((o) =>
+      fs.existsSync(path.join(root, o)) ? fs.statSync(path.join(root, o)).mtimeMs : 0,
+    ),
+  );
   const newestSrc = Math.max(...sources.map(newest));
   if (oldestOut > newestSrc) process.exit(0);
 }
@@ -40,9 +56,26 @@ const common = {
 
 await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
 await Promise.all([
-  esbuild({ ...common, entryPoints: ['electron/host/main.ts'], outfile: 'out/host/host.cjs', external: ['better-sqlite3'] }),
-  esbuild({ ...common, entryPoints: ['electron/shell/main.ts'], outfile: 'out/main/main.cjs', external: ['electron', 'better-sqlite3', 'electron-store'] }),
+  esbuild({
+    ...common,
+    entryPoints: ['electron/host/main.ts'],
+    outfile: 'out/host/host.cjs',
+    external: ['better-sqlite3'],
+  }),
+  esbuild({
+    ...common,
+    entryPoints: ['electron/shell/main.ts'],
+    outfile: 'out/main/main.cjs',
+    external: ['electron', 'better-sqlite3', 'electron-store'],
+  }),
   // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.
-  esbuild({ ...common, entryPoints: ['electron/shell/preload.ts'], outfile: 'out/preload/preload.cjs', external: ['electron'], platform: 'browser', format: 'cjs' }),
+  esbuild({
+    ...common,
+    entryPoints: ['electron/shell/preload.ts'],
+    outfile: 'out/preload/preload.cjs',
+    external: ['electron'],
+    platform: 'browser',
+    format: 'cjs',
+  }),
 ]);
 console.log('built out/');

@@ -36,10 +36,14 @@ if (electron && !wantsBackup) {
   if (!fs.existsSync(binding)) {
     console.error('Building better-sqlite3 for Electron (once)…');
     const r = await new Promise((resolve) =>
-      spawn(process.execPath, [path.join(root, 'scripts', 'electron-native.mjs')], { stdio: 'inherit' }).on('exit', resolve),
+      spawn(process.execPath, [path.join(root, 'scripts', 'electron-native.mjs')], {
+        stdio: 'inherit',
+      }).on('exit', resolve),
     );
     if (r !== 0) {
-      console.error('Could not build better-sqlite3 for Electron; starting the browser host instead.');
+      console.error(
+        'Could not build better-sqlite3 for Electron; starting the browser host instead.',
+      );
       run(process.execPath, [path.join(root, 'out', 'host', 'host.cjs'), ...args]);
     } else run(electron, [root, ...args], { VMS_SQLITE_BINDING: binding });
   } else run(electron, [root, ...args], { VMS_SQLITE_BINDING: binding });

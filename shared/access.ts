@@ -1,4 +1,10 @@
-import { MODULES, ownModuleState, type ModuleId, type ModuleOverrides, type TenantKind } from './modules';
+import {
+  MODULES,
+  ownModuleState,
+  type ModuleId,
+  type ModuleOverrides,
+  type TenantKind,
+} from './modules';
 
 /** One link of a tenant's chain, from the root partner down to the tenant itself. */
 export interface ChainLink {

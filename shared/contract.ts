@@ -24,7 +24,10 @@ import {
 import { cameraSchema, createManualCameraSchema, setCameraEnabledSchema } from './cameras';
 import { idField } from './validation';
 
-const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
+  input,
+  output,
+});
 const byId = z.object({ id: idField });
 const ok = z.object({ ok: z.literal(true) });
 
@@ -64,7 +67,10 @@ export const apiContract = {
   'modules.set': method(setModuleSchema, z.array(moduleStateSchema)),
 
   'business.get': method(z.object({ tenantId: idField }), businessSettingsSchema),
-  'business.set': method(z.object({ tenantId: idField, settings: businessSettingsSchema }), businessSettingsSchema),
+  'business.set': method(
+    z.object({ tenantId: idField, settings: businessSettingsSchema }),
+    businessSettingsSchema,
+  ),
   'stats.get': method(z.object({ tenantId: idField }), statisticsSchema),
 
   'audit.list': method(listAuditSchema, z.array(auditEntrySchema)),

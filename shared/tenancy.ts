@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { MODULE_IDS, type ModuleId, type TenantKind } from './modules';
-import { emailField, idField, nameField, optionalText, phoneField, timeZoneField } from './validation';
+import {
+  emailField,
+  idField,
+  nameField,
+  optionalText,
+  phoneField,
+  timeZoneField,
+} from './validation';
 
 export type { TenantKind };
 
@@ -26,8 +33,14 @@ export const integratorDetailsSchema = z.object({
 });
 
 export const createTenantSchema = z.discriminatedUnion('kind', [
-  customerDetailsSchema.extend({ kind: z.literal('customer'), parentId: idField.default(ROOT_TENANT_ID) }),
-  integratorDetailsSchema.extend({ kind: z.literal('integrator'), parentId: idField.default(ROOT_TENANT_ID) }),
+  customerDetailsSchema.extend({
+    kind: z.literal('customer'),
+    parentId: idField.default(ROOT_TENANT_ID),
+  }),
+  integratorDetailsSchema.extend({
+    kind: z.literal('integrator'),
+    parentId: idField.default(ROOT_TENANT_ID),
+  }),
 ]);
 export type CreateTenantInput = z.input<typeof createTenantSchema>;
 export type CreateTenant = z.output<typeof createTenantSchema>;
@@ -88,7 +101,15 @@ export const tenantRowSchema = z.object({
 });
 export type TenantRow = z.infer<typeof tenantRowSchema>;
 
-export const listSortSchema = z.enum(['name', 'kind', 'status', 'created', 'cameras', 'users', 'parent']);
+export const listSortSchema = z.enum([
+  'name',
+  'kind',
+  'status',
+  'created',
+  'cameras',
+  'users',
+  'parent',
+]);
 export const listTenantsSchema = z.object({
   scopeId: idField.default(ROOT_TENANT_ID),
   search: z.string().trim().max(120).default(''),
@@ -119,7 +140,11 @@ export const moduleStateSchema = z.object({
 });
 export type ModuleState = z.infer<typeof moduleStateSchema>;
 
-export const setModuleSchema = z.object({ tenantId: idField, moduleId: moduleIdSchema, enabled: z.boolean() });
+export const setModuleSchema = z.object({
+  tenantId: idField,
+  moduleId: moduleIdSchema,
+  enabled: z.boolean(),
+});
 
 export const impactSchema = z.object({
   tenants: z.number(),
@@ -133,7 +158,12 @@ export const impactSchema = z.object({
   alertRules: z.number(),
   /** Cameras of the subtree whose own switch is off (listed on Enable). */
   individuallyDisabledCameras: z.array(
-    z.object({ id: z.string(), name: z.string(), customerId: z.string(), customerName: z.string() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      customerId: z.string(),
+      customerName: z.string(),
+    }),
   ),
   individuallyDisabledCameraCount: z.number(),
 });
@@ -173,13 +203,26 @@ export const listAuditSchema = z.object({
 export const planSchema = z.object({
   id: z.string().min(1).max(64),
   name: nameField('Plan name'),
-  price: z.number({ error: 'Price must be a number.' }).min(0, { error: 'Price cannot be negative.' }).max(1_000_000),
+  price: z
+    .number({ error: 'Price must be a number.' })
+    .min(0, { error: 'Price cannot be negative.' })
+    .max(1_000_000),
   enabled: z.boolean(),
 });
 export const businessSettingsSchema = z.object({
-  storagePricePerGbMonth: z.number({ error: 'Storage price must be a number.' }).min(0, { error: 'Price cannot be negative.' }).max(10_000),
-  trafficPricePerGb: z.number({ error: 'Traffic price must be a number.' }).min(0, { error: 'Price cannot be negative.' }).max(10_000),
-  currency: z.string().trim().regex(/^[A-Z]{3}$/, { error: 'Currency is a 3-letter code such as USD.' }).default('USD'),
+  storagePricePerGbMonth: z
+    .number({ error: 'Storage price must be a number.' })
+    .min(0, { error: 'Price cannot be negative.' })
+    .max(10_000),
+  trafficPricePerGb: z
+    .number({ error: 'Traffic price must be a number.' })
+    .min(0, { error: 'Price cannot be negative.' })
+    .max(10_000),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{3}$/, { error: 'Currency is a 3-letter code such as USD.' })
+    .default('USD'),
   plans: z.array(planSchema).max(50),
 });
 export type BusinessSettings = z.infer<typeof businessSettingsSchema>;

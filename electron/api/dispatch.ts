@@ -23,13 +23,24 @@ export function toErrorBody(err: unknown, log?: (err: unknown) => void): ApiErro
   if (err instanceof AppError) return err.toBody();
   const sqliteCode = (err as { code?: unknown } | null)?.code;
   if (typeof sqliteCode === 'string' && sqliteCode.startsWith('SQLITE_CONSTRAINT')) {
-    return { code: 'CONFLICT', message: 'That change conflicts with data saved meanwhile (another window?). Refresh and try again.' };
+    return {
+      code: 'CONFLICT',
+      message:
+        'That change conflicts with data saved meanwhile (another window?). Refresh and try again.',
+    };
   }
   if (typeof sqliteCode === 'string' && sqliteCode === 'SQLITE_BUSY') {
-    return { code: 'BUSY', message: 'The database is busy with another change. Try again in a moment.' };
+    return {
+      code: 'BUSY',
+      message: 'The database is busy with another change. Try again in a moment.',
+    };
   }
   log?.(err);
-  return { code: 'INTERNAL', message: 'Something went wrong inside the app. The change was not saved; details are in the log.' };
+  return {
+    code: 'INTERNAL',
+    message:
+      'Something went wrong inside the app. The change was not saved; details are in the log.',
+  };
 }
 
 export type Dispatch = (method: string, input: unknown) => Promise<Envelope>;
@@ -41,18 +52,32 @@ export type Dispatch = (method: string, input: unknown) => Promise<Envelope>;
 export function createDispatch(handlers: Handlers, log?: (err: unknown) => void): Dispatch {
   return async (method, input) => {
     if (!isMethodName(method)) {
-      return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `There is no API method called ${method}.` } };
+      return {
+        ok: false,
+        error: { code: 'UNKNOWN_METHOD', message: `There is no API method called ${method}.` },
+      };
     }
     const spec = apiContract[method];
     const parsed = spec.input.safeParse(input ?? {});
-    if (!parsed.success) return { ok: false, error: validationError(parsed.error, method).toBody() };
+    if (!parsed.success)
+      return { ok: false, error: validationError(parsed.error, method).toBody() };
     try {
       const handler = handlers[method] as (args: unknown) => unknown;
       const result = await handler(parsed.data);
       const out = spec.output.safeParse(result);
       if (!out.success) {
-        log?.(new Error(`${method} returned data that does not match its contract: ${out.error.message}`));
-        return { ok: false, error: { code: 'INTERNAL', message: 'The app produced an unexpected answer; details are in the log.' } };
+        log?.(
+          new Error(
+            `${method} returned data that does not match its contract: ${out.error.message}`,
+          ),
+        );
+        return {
+          ok: false,
+          error: {
+            code: 'INTERNAL',
+            message: 'The app produced an unexpected answer; details are in the log.',
+          },
+        };
       }
       return { ok: true, result: out.data };
     } catch (err) {

@@ -31,7 +31,8 @@ export function createHandlers(s: Services): Handlers {
     'tenants.disable': ({ id }) => tenancy.disable(id),
     'tenants.enable': ({ id, mode }) => tenancy.enable(id, mode),
     'modules.get': ({ tenantId }) => tenancy.modules(tenantId),
-    'modules.set': ({ tenantId, moduleId, enabled }) => tenancy.setModule(tenantId, moduleId, enabled),
+    'modules.set': ({ tenantId, moduleId, enabled }) =>
+      tenancy.setModule(tenantId, moduleId, enabled),
     'business.get': ({ tenantId }) => tenancy.business(tenantId),
     'business.set': ({ tenantId, settings }) => tenancy.setBusiness(tenantId, settings),
     'stats.get': ({ tenantId }) => tenancy.statistics(tenantId),

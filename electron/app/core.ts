@@ -35,7 +35,8 @@ export function openCore(options: CoreOptions): Core {
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
   const events = new EventEmitter();
-  const emit = <E extends EventName>(name: E, payload: EventPayload<E>) => events.emit('event', name, payload);
+  const emit = <E extends EventName>(name: E, payload: EventPayload<E>) =>
+    events.emit('event', name, payload);
   const actor = options.actor ?? `${os.userInfo().username}@${os.hostname()}`;
   const ctx: ServiceContext = {
     db,

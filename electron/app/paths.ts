@@ -4,7 +4,13 @@ import path from 'node:path';
 export const APP_DIR_NAME = 'vms-partner-admin';
 
 /** The per-user data folder: `--data-dir`, then VMS_DATA_DIR, then the platform's usual place. */
-export function resolveDataDir(options: { dataDir?: string | undefined; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): string {
+export function resolveDataDir(
+  options: {
+    dataDir?: string | undefined;
+    env?: NodeJS.ProcessEnv;
+    platform?: NodeJS.Platform;
+  } = {},
+): string {
   const env = options.env ?? process.env;
   if (options.dataDir) return path.resolve(options.dataDir);
   if (env.VMS_DATA_DIR) return path.resolve(env.VMS_DATA_DIR);

@@ -30,7 +30,13 @@ export class AuditLog {
     });
   }
 
-  list(filter: { tenantId?: string; operation?: string; from?: string; to?: string; limit: number }): AuditEntry[] {
+  list(filter: {
+    tenantId?: string;
+    operation?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+  }): AuditEntry[] {
     const where: string[] = [];
     const params: Record<string, string | number> = { limit: filter.limit };
     if (filter.tenantId) {

@@ -38,8 +38,13 @@ export class CameraService {
   ) {}
 
   private require(id: string): CameraRecord {
-    const row = this.ctx.db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as CameraRecord | undefined;
-    if (!row) throw new AppError('NOT_FOUND', `No camera with id ${id} exists (it may have been removed). Refresh the list.`);
+    const row = this.ctx.db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as
+      CameraRecord | undefined;
+    if (!row)
+      throw new AppError(
+        'NOT_FOUND',
+        `No camera with id ${id} exists (it may have been removed). Refresh the list.`,
+      );
     return row;
   }
 
@@ -55,14 +60,21 @@ export class CameraService {
     const url = new URL(input.streamUrl);
     if (url.username || url.password) {
       // Credentials never go into the database in clear text.
-      throw fieldError('streamUrl', 'Remove the user name and password from the URL: camera credentials are stored separately, encrypted.');
+      throw fieldError(
+        'streamUrl',
+        'Remove the user name and password from the URL: camera credentials are stored separately, encrypted.',
+      );
     }
     const id = randomUUID();
     this.ctx.db.transaction(() => {
       const customer = this.tenancy.require(input.customerId);
-      if (customer.kind !== 'customer') throw new AppError('VALIDATION', 'Cameras belong to customers, not integrators.');
+      if (customer.kind !== 'customer')
+        throw new AppError('VALIDATION', 'Cameras belong to customers, not integrators.');
       if (!isModuleEffective(this.tenancy.chainOf(customer), 'add_rtsp_camera')) {
-        throw new AppError('MODULE_OFF', `Add generic RTSP camera is switched off for ${customer.name} (or an integrator above it). Switch the module on first.`);
+        throw new AppError(
+          'MODULE_OFF',
+          `Add generic RTSP camera is switched off for ${customer.name} (or an integrator above it). Switch the module on first.`,
+        );
       }
       const now = this.ctx.now();
       this.ctx.db

@@ -57,8 +57,12 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
 }
 
 export function schemaVersion(db: Db): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as {
+    v: number | null;
+  };
   return row.v ?? 0;
 }
 
@@ -71,7 +75,9 @@ function migrate(db: Db, file: string, migrations: readonly Migration[]) {
       `The database was written by a newer version of the app (schema ${fromVersion}, this app knows ${latest}). Update the app to open it.`,
     );
   }
-  const pending = migrations.filter((m) => m.version > fromVersion).sort((a, b) => a.version - b.version);
+  const pending = migrations
+    .filter((m) => m.version > fromVersion)
+    .sort((a, b) => a.version - b.version);
   if (pending.length === 0) return { fromVersion, version: fromVersion, backupFile: null };
 
   let backupFile: string | null = null;

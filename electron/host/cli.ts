@@ -20,7 +20,8 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
     };
     if (arg === '--port' || arg.startsWith('--port=')) {
       const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error('--port takes a number from 0 (any free port) to 65535.');
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new Error('--port takes a number from 0 (any free port) to 65535.');
       opts.port = n;
     } else if (arg === '--data-dir' || arg.startsWith('--data-dir=')) {
       opts.dataDir = value();
@@ -34,7 +35,9 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
     } else if (arg === '--help' || arg === '-h') {
       throw new Error('usage: npm start -- [--port N] [--data-dir DIR] [--no-open] | backup FILE');
     } else {
-      throw new Error(`Unknown option ${arg}. usage: npm start -- [--port N] [--data-dir DIR] [--no-open]`);
+      throw new Error(
+        `Unknown option ${arg}. usage: npm start -- [--port N] [--data-dir DIR] [--no-open]`,
+      );
     }
   }
   return opts;

@@ -15,14 +15,29 @@ import { AppError } from '../../shared/errors';
 declare const __APP_VERSION__: string;
 
 function findChromium(): string | undefined {
-  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/snap/bin/chromium'];
+  const candidates = [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/snap/bin/chromium',
+  ];
   return candidates.find((c) => fs.existsSync(c));
 }
 
 function openInAppMode(url: string, dataDir: string): void {
   const browser = findChromium();
-  if (!browser || (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)) return;
-  const args = [`--app=${url}`, `--user-data-dir=${path.join(dataDir, 'browser-profile')}`, '--no-first-run', '--disable-background-networking', '--disable-sync'];
+  if (
+    !browser ||
+    (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+  )
+    return;
+  const args = [
+    `--app=${url}`,
+    `--user-data-dir=${path.join(dataDir, 'browser-profile')}`,
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-sync',
+  ];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const child = spawn(browser, args, { detached: true, stdio: 'ignore' });
   child.on('error', () => undefined);
@@ -51,7 +66,8 @@ async function main(): Promise<void> {
     port: opts.port,
   });
   console.log(`Open ${host.url}`);
-  if (process.env.VMS_TIMING) console.error(`[vms] listening after ${Math.round(performance.now() - started)} ms`);
+  if (process.env.VMS_TIMING)
+    console.error(`[vms] listening after ${Math.round(performance.now() - started)} ms`);
   if (opts.open) openInAppMode(host.url, dataDir);
 
   let stopping = false;

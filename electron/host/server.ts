@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Core } from '../app/core';
 import type { ApiErrorBody } from '../../shared/errors';
-import { allowedHosts, allowedOrigins, contentSecurityPolicy, tokenMatches, WS_TOKEN_PREFIX } from './security';
+import {
+  allowedHosts,
+  allowedOrigins,
+  contentSecurityPolicy,
+  tokenMatches,
+  WS_TOKEN_PREFIX,
+} from './security';
 
 export interface HostOptions {
   core: Core;
@@ -51,7 +57,12 @@ const STATUS: Record<string, number> = {
   INTERNAL: 500,
 };
 
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -86,7 +97,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const serveStatic = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => {
     const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
     const file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    if (
+      !file.startsWith(rendererDir + path.sep) ||
+      !fs.existsSync(file) ||
+      !fs.statSync(file).isFile()
+    ) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
       return;
     }
@@ -104,20 +119,37 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   };
 
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, method: string) => {
-    if (req.method !== 'POST') return refuse(res, 405, { code: 'VALIDATION', message: 'API calls are POST requests.' });
+    if (req.method !== 'POST')
+      return refuse(res, 405, { code: 'VALIDATION', message: 'API calls are POST requests.' });
     const auth = req.headers.authorization;
     const given = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (!tokenMatches(token, given)) {
-      return refuse(res, 401, { code: 'UNAUTHORIZED', message: 'Missing or wrong access token: open the address printed by `npm start`.' });
+      return refuse(res, 401, {
+        code: 'UNAUTHORIZED',
+        message: 'Missing or wrong access token: open the address printed by `npm start`.',
+      });
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      return refuse(res, 415, { code: 'VALIDATION', message: 'Send the input as application/json.' });
+      return refuse(res, 415, {
+        code: 'VALIDATION',
+        message: 'Send the input as application/json.',
+      });
     }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > maxBody) return refuse(res, 413, { code: 'TOO_LARGE', message: `The request is larger than ${maxBody} bytes.` });
+      if (size > maxBody) {
+        // Answer, then drop the connection: the rest of the body is never read.
+        const socket = req.socket;
+        res.setHeader('Connection', 'close');
+        refuse(res, 413, {
+          code: 'TOO_LARGE',
+          message: `The request is larger than ${maxBody} bytes.`,
+        });
+        res.on('finish', () => socket.destroy());
+        return;
+      }
       chunks.push(chunk as Buffer);
     }
     let input: unknown;
@@ -125,7 +157,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const text = Buffer.concat(chunks).toString('utf8');
       input = text === '' ? {} : (JSON.parse(text) as unknown);
     } catch {
-      return refuse(res, 400, { code: 'VALIDATION', message: 'The request body is not valid JSON.' });
+      return refuse(res, 400, {
+        code: 'VALIDATION',
+        message: 'The request body is not valid JSON.',
+      });
     }
     const envelope = await options.core.dispatch(method, input);
     send(res, envelope.ok ? 200 : (STATUS[envelope.error.code] ?? 400), envelope);
@@ -133,14 +168,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const server = http.createServer((req, res) => {
     if (!hostOk(req)) {
-      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Wrong Host header: this app answers only to 127.0.0.1.');
+      res
+        .writeHead(421, { 'Content-Type': 'text/plain' })
+        .end('Wrong Host header: this app answers only to 127.0.0.1.');
       return;
     }
-    if (!originOk(req)) return refuse(res, 403, { code: 'FORBIDDEN', message: 'Requests from other sites are refused.' });
+    if (!originOk(req))
+      return refuse(res, 403, {
+        code: 'FORBIDDEN',
+        message: 'Requests from other sites are refused.',
+      });
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname.startsWith('/api/')) {
       handleApi(req, res, url.pathname.slice(5)).catch(() => {
-        if (!res.headersSent) refuse(res, 500, { code: 'INTERNAL', message: 'The request failed inside the app.' });
+        if (!res.headersSent)
+          refuse(res, 500, { code: 'INTERNAL', message: 'The request failed inside the app.' });
       });
       return;
     }
@@ -155,10 +197,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    const given = protocols.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
+    const given = protocols
+      .find((p) => p.startsWith(WS_TOKEN_PREFIX))
+      ?.slice(WS_TOKEN_PREFIX.length);
     // Browsers always send Origin on a WebSocket handshake: require ours.
     const origin = req.headers.origin;
-    if (url.pathname !== '/events' || !hostOk(req) || (origin !== undefined && !allowedOrigins(port).has(origin)) || !tokenMatches(token, given)) {
+    if (
+      url.pathname !== '/events' ||
+      !hostOk(req) ||
+      (origin !== undefined && !allowedOrigins(port).has(origin)) ||
+      !tokenMatches(token, given)
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }

@@ -21,7 +21,8 @@ export class JsonFileSettings implements SettingsStore {
   constructor(private readonly file: string) {
     try {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) this.data = parsed as AppSettings;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        this.data = parsed as AppSettings;
     } catch {
       // Missing or unreadable: start from defaults; the next write replaces it.
     }

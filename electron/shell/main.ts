@@ -68,7 +68,9 @@ function hardenContents(): void {
 
 async function main(): Promise<void> {
   await app.whenReady();
-  const opts = parseStartArgs(process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('--inspect')));
+  const opts = parseStartArgs(
+    process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('--inspect')),
+  );
   const dataDir = resolveDataDir({ dataDir: opts.dataDir });
   let core: Core;
   try {
@@ -81,11 +83,15 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     const { dialog } = await import('electron');
-    dialog.showErrorBox('VMS Partner Admin cannot open its database', err instanceof Error ? err.message : String(err));
+    dialog.showErrorBox(
+      'VMS Partner Admin cannot open its database',
+      err instanceof Error ? err.message : String(err),
+    );
     app.exit(1);
     return;
   }
-  if (!safeStorage.isEncryptionAvailable()) console.warn('[vms] OS secret storage is not available');
+  if (!safeStorage.isEncryptionAvailable())
+    console.warn('[vms] OS secret storage is not available');
 
   const rendererDir = path.join(__dirname, '..', 'renderer');
   protocol.handle(APP_SCHEME, async (request) => {
@@ -97,13 +103,18 @@ async function main(): Promise<void> {
     headers.set('X-Content-Type-Options', 'nosniff');
     return new Response(response.body, { status: response.status, headers });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) =>
+    callback(false),
+  );
   session.defaultSession.setPermissionCheckHandler(() => false);
   hardenContents();
 
   ipcMain.handle(IPC_INVOKE, (event, method: unknown, input: unknown) => {
     if (!isTrustedSenderUrl(event.senderFrame?.url) || event.senderFrame?.parent) {
-      return { ok: false, error: { code: 'FORBIDDEN', message: 'API calls are accepted only from the app window.' } };
+      return {
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'API calls are accepted only from the app window.' },
+      };
     }
     return core.dispatch(String(method), input);
   });

@@ -4,7 +4,8 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC_EVENT, IPC_INVOKE, type ApiBridge, type Envelope } from '../../shared/bridge';
 
 const bridge: ApiBridge = {
-  invoke: (method, input) => ipcRenderer.invoke(IPC_INVOKE, String(method), input) as Promise<Envelope>,
+  invoke: (method, input) =>
+    ipcRenderer.invoke(IPC_INVOKE, String(method), input) as Promise<Envelope>,
   subscribe: (event, listener) => {
     const handler = (_e: IpcRendererEvent, name: unknown, payload: unknown) => {
       if (name === event) listener(payload);

@@ -74,7 +74,12 @@ export function isExternalLinkAllowed(url: string): boolean {
 }
 
 /** Maps app://vms/<path> to a file inside the renderer folder; null for anything outside it. */
-export function resolveAppFile(rendererDir: string, requestUrl: string, join: (...p: string[]) => string, sep: string): string | null {
+export function resolveAppFile(
+  rendererDir: string,
+  requestUrl: string,
+  join: (...p: string[]) => string,
+  sep: string,
+): string | null {
   let u: URL;
   try {
     u = new URL(requestUrl);
@@ -82,7 +87,10 @@ export function resolveAppFile(rendererDir: string, requestUrl: string, join: (.
     return null;
   }
   if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
-  const rel = u.pathname === '/' || u.pathname === '' ? 'index.html' : decodeURIComponent(u.pathname.slice(1));
+  const rel =
+    u.pathname === '/' || u.pathname === ''
+      ? 'index.html'
+      : decodeURIComponent(u.pathname.slice(1));
   const file = join(rendererDir, rel);
   return file.startsWith(rendererDir + sep) ? file : null;
 }

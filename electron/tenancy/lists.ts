@@ -33,7 +33,9 @@ export class TenantLists {
 
   private containerNames(): Map<string, string> {
     if (!this.names) {
-      const rows = this.db.prepare("SELECT id, name FROM tenants WHERE kind != 'customer'").all() as { id: string; name: string }[];
+      const rows = this.db
+        .prepare("SELECT id, name FROM tenants WHERE kind != 'customer'")
+        .all() as { id: string; name: string }[];
       this.names = new Map(rows.map((r) => [r.id, r.name]));
     }
     return this.names;
@@ -56,7 +58,11 @@ export class TenantLists {
     }
     const whereSql = where.join(' AND ');
     const dir = q.direction === 'desc' ? 'DESC' : 'ASC';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM tenants t WHERE ${whereSql}`).get(params) as { n: number }).n;
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM tenants t WHERE ${whereSql}`).get(params) as {
+        n: number;
+      }
+    ).n;
     const rows = this.db
       .prepare(
         `SELECT t.id, t.kind, t.name, t.parent_id, t.path, t.disabled_by, t.camera_count, t.user_count, t.created_at
@@ -78,24 +84,22 @@ export class TenantLists {
     return {
       total,
       offset: q.offset,
-      rows: rows.map(
-        (r): TenantRow => ({
-          id: r.id,
-          kind: r.kind,
-          name: r.name,
-          parentId: r.parent_id,
-          parentPath: r.path
-            .split('/')
-            .filter(Boolean)
-            .slice(0, -1)
-            .map((id) => names.get(id) ?? '?')
-            .join(' › '),
-          status: r.disabled_by ? 'disabled' : 'active',
-          cameraCount: r.camera_count,
-          userCount: r.user_count,
-          createdAt: r.created_at,
-        }),
-      ),
+      rows: rows.map((r): TenantRow => ({
+        id: r.id,
+        kind: r.kind,
+        name: r.name,
+        parentId: r.parent_id,
+        parentPath: r.path
+          .split('/')
+          .filter(Boolean)
+          .slice(0, -1)
+          .map((id) => names.get(id) ?? '?')
+          .join(' › '),
+        status: r.disabled_by ? 'disabled' : 'active',
+        cameraCount: r.camera_count,
+        userCount: r.user_count,
+        createdAt: r.created_at,
+      })),
     };
   }
 }

@@ -50,7 +50,9 @@ export class TenantRepository {
          VALUES (@id, @kind, @parent_id, @path, @depth, @name, @name_key, @contact_person, @email, @phone,
            @address, @time_zone, @notes, @own_disabled, @disabled_by, @module_overrides, @business, @created_at, @updated_at)`,
       ),
-      chain: db.prepare('SELECT id, name, kind, module_overrides, depth FROM tenants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY depth'),
+      chain: db.prepare(
+        'SELECT id, name, kind, module_overrides, depth FROM tenants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY depth',
+      ),
       scopes: db.prepare(
         "SELECT id, name, parent_id, kind, disabled_by FROM tenants WHERE kind != 'customer' ORDER BY depth, name_key",
       ),
@@ -79,7 +81,8 @@ export class TenantRepository {
   }
 
   siblingWithName(parentId: string, name: string): string | undefined {
-    const row = this.stmts.byParentAndName.get(parentId, nameKey(name)) as { id: string } | undefined;
+    const row = this.stmts.byParentAndName.get(parentId, nameKey(name)) as
+      { id: string } | undefined;
     return row?.id;
   }
 
@@ -98,7 +101,13 @@ export class TenantRepository {
     }[];
   }
 
-  scopes(): { id: string; name: string; parent_id: string | null; kind: TenantKind; disabled_by: string | null }[] {
+  scopes(): {
+    id: string;
+    name: string;
+    parent_id: string | null;
+    kind: TenantKind;
+    disabled_by: string | null;
+  }[] {
     return this.stmts.scopes.all() as {
       id: string;
       name: string;
@@ -111,7 +120,9 @@ export class TenantRepository {
   update(id: string, fields: Partial<TenantRecord>): void {
     const keys = Object.keys(fields);
     if (keys.length === 0) return;
-    this.db.prepare(`UPDATE tenants SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...fields, id });
+    this.db
+      .prepare(`UPDATE tenants SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
+      .run({ ...fields, id });
   }
 
   /** Marks every active tenant of the subtree (or one disabled only through `outer`) as disabled by `id`. */

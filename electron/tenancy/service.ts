@@ -20,7 +20,13 @@ import {
 import type { ScopeNode } from '../../shared/contract';
 import { AuditLog } from '../audit/audit';
 import type { Db } from '../db/connection';
-import { TenantRepository, nameKey, parseOverrides, subtreeRange, type TenantRecord } from './repository';
+import {
+  TenantRepository,
+  nameKey,
+  parseOverrides,
+  subtreeRange,
+  type TenantRecord,
+} from './repository';
 import { TenantLists } from './lists';
 
 export interface ServiceContext {
@@ -32,7 +38,11 @@ export interface ServiceContext {
   onTenantsChanged?: (ids: string[]) => void;
 }
 
-const KIND_LABEL: Record<TenantKind, string> = { root: 'partner', integrator: 'integrator', customer: 'customer' };
+const KIND_LABEL: Record<TenantKind, string> = {
+  root: 'partner',
+  integrator: 'integrator',
+  customer: 'customer',
+};
 
 export const DEFAULT_BUSINESS: BusinessSettings = {
   storagePricePerGbMonth: 0.05,
@@ -111,12 +121,17 @@ export class TenancyService {
 
   require(id: string): TenantRecord {
     const t = this.repo.get(id);
-    if (!t) throw new AppError('NOT_FOUND', `No customer or integrator with id ${id} exists (it may have been deleted). Refresh the list.`);
+    if (!t)
+      throw new AppError(
+        'NOT_FOUND',
+        `No customer or integrator with id ${id} exists (it may have been deleted). Refresh the list.`,
+      );
     return t;
   }
 
   private requireNotRoot(t: TenantRecord, what: string): void {
-    if (t.kind === 'root') throw new AppError('VALIDATION', `The partner account itself cannot be ${what}.`);
+    if (t.kind === 'root')
+      throw new AppError('VALIDATION', `The partner account itself cannot be ${what}.`);
   }
 
   /** Effective disabled-by of a tenant as seen by its children. */
@@ -130,7 +145,9 @@ export class TenancyService {
 
   toTenant(t: TenantRecord): Tenant {
     const chain = this.repo.chain(t.path);
-    const ancestors = chain.filter((c) => c.id !== t.id).map((c) => ({ id: c.id, name: c.name, kind: c.kind }));
+    const ancestors = chain
+      .filter((c) => c.id !== t.id)
+      .map((c) => ({ id: c.id, name: c.name, kind: c.kind }));
     let disabledBy: Tenant['disabledBy'] = null;
     if (t.disabled_by && t.disabled_by !== t.id) {
       const by = chain.find((c) => c.id === t.disabled_by);
@@ -174,10 +191,18 @@ export class TenancyService {
     }));
   }
 
-  private assertUniqueName(parentId: string, name: string, selfId: string | null, parentName: string): void {
+  private assertUniqueName(
+    parentId: string,
+    name: string,
+    selfId: string | null,
+    parentName: string,
+  ): void {
     const other = this.repo.siblingWithName(parentId, name);
     if (other && other !== selfId) {
-      throw fieldError('name', `"${name.trim()}" already exists under ${parentName}. Choose another name.`);
+      throw fieldError(
+        'name',
+        `"${name.trim()}" already exists under ${parentName}. Choose another name.`,
+      );
     }
   }
 
@@ -185,12 +210,22 @@ export class TenancyService {
     const id = randomUUID();
     const run = this.db.transaction(() => {
       const parent = this.repo.get(input.parentId);
-      if (!parent) throw fieldError('parentId', 'The chosen parent integrator no longer exists. Pick another one.');
+      if (!parent)
+        throw fieldError(
+          'parentId',
+          'The chosen parent integrator no longer exists. Pick another one.',
+        );
       if (parent.kind === 'customer') {
-        throw fieldError('parentId', `${parent.name} is a customer; customers and integrators are created under an integrator or the partner account.`);
+        throw fieldError(
+          'parentId',
+          `${parent.name} is a customer; customers and integrators are created under an integrator or the partner account.`,
+        );
       }
       if (parent.disabled_by) {
-        throw new AppError('PARENT_DISABLED', `${parent.name} is disabled. Enable it before adding customers or integrators under it.`);
+        throw new AppError(
+          'PARENT_DISABLED',
+          `${parent.name} is disabled. Enable it before adding customers or integrators under it.`,
+        );
       }
       this.assertUniqueName(parent.id, input.name, null, parent.name);
       const now = this.ctx.now();
@@ -254,7 +289,10 @@ export class TenancyService {
         timeZone: 'time_zone',
         notes: 'notes',
       } as const;
-      for (const [key, column] of Object.entries(map) as [keyof typeof map, (typeof map)[keyof typeof map]][]) {
+      for (const [key, column] of Object.entries(map) as [
+        keyof typeof map,
+        (typeof map)[keyof typeof map],
+      ][]) {
         const value = input[key];
         if (value !== undefined && value !== t[column]) fields[column] = value;
       }
@@ -269,7 +307,9 @@ export class TenancyService {
         tenantId: t.id,
         tenantName: after.name,
         operation: 'tenant.update',
-        summary: `Edited ${Object.keys(fields).filter((k) => k !== 'updated_at' && k !== 'name_key').join(', ')} of ${after.name}`,
+        summary: `Edited ${Object.keys(fields)
+          .filter((k) => k !== 'updated_at' && k !== 'name_key')
+          .join(', ')} of ${after.name}`,
         before: auditView(t),
         after: auditView(after),
       });
@@ -284,10 +324,21 @@ export class TenancyService {
       const t = this.require(id);
       this.requireNotRoot(t, 'moved');
       const target = this.repo.get(newParentId);
-      if (!target) throw fieldError('newParentId', 'The chosen integrator no longer exists. Pick another one.');
-      if (target.kind === 'customer') throw fieldError('newParentId', `${target.name} is a customer: move under an integrator or the partner account.`);
+      if (!target)
+        throw fieldError(
+          'newParentId',
+          'The chosen integrator no longer exists. Pick another one.',
+        );
+      if (target.kind === 'customer')
+        throw fieldError(
+          'newParentId',
+          `${target.name} is a customer: move under an integrator or the partner account.`,
+        );
       if (target.path.startsWith(t.path)) {
-        throw new AppError('CYCLE', `${target.name} is inside ${t.name}'s own subtree: a tenant cannot be moved under itself or its descendants.`);
+        throw new AppError(
+          'CYCLE',
+          `${target.name} is inside ${t.name}'s own subtree: a tenant cannot be moved under itself or its descendants.`,
+        );
       }
       if (t.parent_id === target.id) return;
       this.assertUniqueName(target.id, t.name, t.id, target.name);
@@ -339,14 +390,25 @@ export class TenancyService {
            COALESCE(SUM(camera_count), 0) AS cameras, COALESCE(SUM(user_count), 0) AS users
          FROM tenants WHERE path >= @lo AND path < @hi`,
       )
-      .get({ lo, hi }) as { customers: number | null; integrators: number | null; cameras: number; users: number };
+      .get({ lo, hi }) as {
+      customers: number | null;
+      integrators: number | null;
+      cameras: number;
+      users: number;
+    };
     const sub = `(SELECT id FROM tenants WHERE path >= @lo AND path < @hi)`;
     const one = (sql: string) => (this.db.prepare(sql).get({ lo, hi }) as { n: number }).n;
-    const recording = one(`SELECT COUNT(*) AS n FROM cameras WHERE recording = 1 AND customer_id IN ${sub}`);
-    const activeUsers = one(`SELECT COUNT(*) AS n FROM users WHERE active = 1 AND tenant_id IN ${sub}`);
+    const recording = one(
+      `SELECT COUNT(*) AS n FROM cameras WHERE recording = 1 AND customer_id IN ${sub}`,
+    );
+    const activeUsers = one(
+      `SELECT COUNT(*) AS n FROM users WHERE active = 1 AND tenant_id IN ${sub}`,
+    );
     const roles = one(`SELECT COUNT(*) AS n FROM roles WHERE tenant_id IN ${sub}`);
     const alertRules = one(`SELECT COUNT(*) AS n FROM alert_rules WHERE tenant_id IN ${sub}`);
-    const offCount = one(`SELECT COUNT(*) AS n FROM cameras WHERE enabled = 0 AND customer_id IN ${sub}`);
+    const offCount = one(
+      `SELECT COUNT(*) AS n FROM cameras WHERE enabled = 0 AND customer_id IN ${sub}`,
+    );
     const off = this.db
       .prepare(
         `SELECT c.id, c.name, c.customer_id AS customerId, t.name AS customerName
@@ -403,19 +465,27 @@ export class TenancyService {
       if (!t.own_disabled) {
         if (t.disabled_by) {
           const by = this.require(t.disabled_by);
-          throw new AppError('PARENT_DISABLED', `${t.name} is disabled because ${by.name} is disabled. Enable ${by.name} instead.`);
+          throw new AppError(
+            'PARENT_DISABLED',
+            `${t.name} is disabled because ${by.name} is disabled. Enable ${by.name} instead.`,
+          );
         }
         return;
       }
-      if (t.disabled_by && t.disabled_by !== t.id) {
-        const by = this.require(t.disabled_by);
-        throw new AppError('PARENT_DISABLED', `${by.name} is disabled too, so ${t.name} would stay disabled. Enable ${by.name} first.`);
+      const parent = t.parent_id ? this.require(t.parent_id) : undefined;
+      const outer = parent ? this.effectiveDisabledBy(parent) : null;
+      if (outer) {
+        const by = this.require(outer);
+        throw new AppError(
+          'PARENT_DISABLED',
+          `${by.name} is disabled too, so ${t.name} would stay disabled. Enable ${by.name} first.`,
+        );
       }
       const now = this.ctx.now();
-      const parent = t.parent_id ? this.require(t.parent_id) : undefined;
       this.repo.update(t.id, { own_disabled: 0, updated_at: now });
-      this.repo.enableSubtree(t.id, t.path, parent ? this.effectiveDisabledBy(parent) : null);
-      const switchedOn = mode === 'enable_all_cameras' ? this.repo.enableAllCameras(t.path, now) : 0;
+      this.repo.enableSubtree(t.id, t.path, null);
+      const switchedOn =
+        mode === 'enable_all_cameras' ? this.repo.enableAllCameras(t.path, now) : 0;
       const started = this.repo.recomputeRecording(t.path, now);
       this.audit.write({
         actor: this.ctx.actor(),
@@ -428,7 +498,12 @@ export class TenancyService {
             ? `Enabled ${KIND_LABEL[t.kind]} ${t.name} and all its cameras (${switchedOn} were individually disabled): ${started} camera(s) recording again`
             : `Enabled ${KIND_LABEL[t.kind]} ${t.name}, keeping each camera's previous state: ${started} camera(s) recording again`,
         before: { disabled: true },
-        after: { disabled: false, mode, camerasSwitchedOn: switchedOn, camerasRecordingAgain: started },
+        after: {
+          disabled: false,
+          mode,
+          camerasSwitchedOn: switchedOn,
+          camerasRecordingAgain: started,
+        },
       });
     });
     run();
@@ -441,7 +516,10 @@ export class TenancyService {
       const t = this.require(id);
       this.requireNotRoot(t, 'deleted');
       if (confirmName.trim() !== t.name) {
-        throw fieldError('confirmName', `Type the name exactly as shown (${t.name}) to confirm the deletion.`);
+        throw fieldError(
+          'confirmName',
+          `Type the name exactly as shown (${t.name}) to confirm the deletion.`,
+        );
       }
       const impact = this.impact(id);
       const now = this.ctx.now();
@@ -477,7 +555,8 @@ export class TenancyService {
   setModule(tenantId: string, moduleId: ModuleId, enabled: boolean): ModuleState[] {
     const run = this.db.transaction(() => {
       const t = this.require(tenantId);
-      if (t.kind === 'root') throw new AppError('VALIDATION', "The partner account's modules are set by the platform.");
+      if (t.kind === 'root')
+        throw new AppError('VALIDATION', "The partner account's modules are set by the platform.");
       const overrides = parseOverrides(t.module_overrides);
       const before = this.modules(tenantId).find((m) => m.id === moduleId);
       if (before?.own === enabled) return;
@@ -502,7 +581,8 @@ export class TenancyService {
 
   business(tenantId: string): BusinessSettings {
     const t = this.require(tenantId);
-    if (t.kind !== 'integrator') throw new AppError('VALIDATION', 'Business settings belong to integrators.');
+    if (t.kind !== 'integrator')
+      throw new AppError('VALIDATION', 'Business settings belong to integrators.');
     return t.business ? businessSettingsSchema.parse(JSON.parse(t.business)) : DEFAULT_BUSINESS;
   }
 

@@ -35,14 +35,20 @@ export function App() {
           >
             <span aria-hidden="true">▦</span> Customers
           </button>
-          <button type="button" className={`nav-item${route.screen === 'audit' ? ' active' : ''}`} onClick={() => navigate({ screen: 'audit' })}>
+          <button
+            type="button"
+            className={`nav-item${route.screen === 'audit' ? ' active' : ''}`}
+            onClick={() => navigate({ screen: 'audit' })}
+          >
             <span aria-hidden="true">≡</span> Audit log
           </button>
         </nav>
         <div className="sidebar-footer muted">Working offline · local database</div>
       </aside>
       <main className="content">
-        {route.screen === 'customers' && <CustomersScreen key={route.scopeId} scopeId={route.scopeId} />}
+        {route.screen === 'customers' && (
+          <CustomersScreen key={route.scopeId} scopeId={route.scopeId} />
+        )}
         {route.screen === 'tenant' && <TenantScreen key={route.id} id={route.id} tab={route.tab} />}
         {route.screen === 'audit' && (
           <section className="screen">
@@ -55,9 +61,18 @@ export function App() {
       </main>
       <div className="toasts" aria-live="polite">
         {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
+          <div
+            key={t.id}
+            className={`toast toast-${t.kind}`}
+            role={t.kind === 'error' ? 'alert' : 'status'}
+          >
             <span>{t.text}</span>
-            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Dismiss"
+              onClick={() => dismiss(t.id)}
+            >
               ×
             </button>
           </div>

@@ -1,5 +1,11 @@
 import type { ApiBridge, Envelope } from '../../shared/bridge';
-import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../shared/contract';
+import type {
+  EventName,
+  EventPayload,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+} from '../../shared/contract';
 import type { ApiErrorBody, FieldIssue } from '../../shared/errors';
 
 declare global {
@@ -73,12 +79,24 @@ function httpBridge(): ApiBridge {
           body: JSON.stringify(input ?? {}),
         });
       } catch {
-        return { ok: false, error: { code: 'OFFLINE', message: 'The app host is not answering. Is `npm start` still running?' } };
+        return {
+          ok: false,
+          error: {
+            code: 'OFFLINE',
+            message: 'The app host is not answering. Is `npm start` still running?',
+          },
+        };
       }
       try {
         return (await res.json()) as Envelope;
       } catch {
-        return { ok: false, error: { code: 'INTERNAL', message: `The host answered ${res.status} without a usable body.` } };
+        return {
+          ok: false,
+          error: {
+            code: 'INTERNAL',
+            message: `The host answered ${res.status} without a usable body.`,
+          },
+        };
       }
     },
     subscribe(event, listener) {
@@ -93,13 +111,19 @@ function httpBridge(): ApiBridge {
 const bridge: ApiBridge = window.api ?? httpBridge();
 
 /** Calls one API method; resolves with its typed output or rejects with an ApiError. */
-export async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+export async function call<M extends MethodName>(
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodOutput<M>> {
   const envelope = await bridge.invoke(method, input);
   if (!envelope.ok) throw new ApiError(envelope.error);
   return envelope.result as MethodOutput<M>;
 }
 
-export function subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+export function subscribe<E extends EventName>(
+  event: E,
+  listener: (payload: EventPayload<E>) => void,
+): () => void {
   return bridge.subscribe(event, (payload) => listener(payload as EventPayload<E>));
 }
 

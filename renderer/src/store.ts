@@ -2,7 +2,8 @@ import { create } from 'zustand';
 import type { ScopeNode } from '../../shared/contract';
 import { call, subscribe } from './api';
 
-export type TenantTab = 'details' | 'modules' | 'users' | 'cameras' | 'alerts' | 'audit' | 'business';
+export type TenantTab =
+  'details' | 'modules' | 'users' | 'cameras' | 'alerts' | 'audit' | 'business';
 
 export type Route =
   | { screen: 'customers'; scopeId: string }
@@ -19,7 +20,11 @@ export interface Toast {
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'tenant' && parts[1]) {
-    return { screen: 'tenant', id: parts[1], tab: (parts[2] as TenantTab | undefined) ?? 'details' };
+    return {
+      screen: 'tenant',
+      id: parts[1],
+      tab: (parts[2] as TenantTab | undefined) ?? 'details',
+    };
   }
   if (parts[0] === 'audit') return { screen: 'audit' };
   return { screen: 'customers', scopeId: parts[0] === 'customers' && parts[1] ? parts[1] : 'root' };
@@ -32,7 +37,9 @@ export function routeHash(route: Route): string {
     case 'audit':
       return '#/audit';
     default:
-      return route.scopeId === 'root' ? '#/customers' : `#/customers/${encodeURIComponent(route.scopeId)}`;
+      return route.scopeId === 'root'
+        ? '#/customers'
+        : `#/customers/${encodeURIComponent(route.scopeId)}`;
   }
 }
 
@@ -73,7 +80,9 @@ export const useApp = create<AppState>((set, get) => ({
   },
 }));
 
-window.addEventListener('popstate', () => useApp.setState({ route: parseHash(window.location.hash) }));
+window.addEventListener('popstate', () =>
+  useApp.setState({ route: parseHash(window.location.hash) }),
+);
 subscribe('tenants.changed', () => {
   useApp.setState((s) => ({ dataVersion: s.dataVersion + 1 }));
   void useApp.getState().refreshScopes();

@@ -1,7 +1,10 @@
 import { test, expect, addTenant, row } from './fixtures';
 import { startHostProcess } from '../support/host-process';
 
-test('Customers → Add → Create: an integrator and a customer under it survive a restart', async ({ page, host }) => {
+test('Customers → Add → Create: an integrator and a customer under it survive a restart', async ({
+  page,
+  host,
+}) => {
   await page.goto(host.url);
   await expect(page.getByRole('heading', { name: 'No customers yet' })).toBeVisible();
   // The token leaves the address bar once the page has it.
@@ -20,7 +23,11 @@ test('Customers → Add → Create: an integrator and a customer under it surviv
   await expect(dialog.getByText('Enter an email address like name@example.com.')).toBeVisible();
   await dialog.getByLabel('Close').click();
 
-  await addTenant(page, 'customer', { name: 'Smith Home', email: 'smith@example.com', under: 'North Region' });
+  await addTenant(page, 'customer', {
+    name: 'Smith Home',
+    email: 'smith@example.com',
+    under: 'North Region',
+  });
   await expect(row(page, 'Smith Home')).toContainText('North Region');
   await expect(page.getByTestId('list-count')).toHaveText('2 entries');
 
@@ -38,31 +45,45 @@ test('Customers → Add → Create: an integrator and a customer under it surviv
 
 test('the host refuses a wrong token and a foreign Origin', async ({ request, host }) => {
   const api = `${host.origin}/api/tenants.list`;
-  const good = await request.post(api, { data: {}, headers: { Authorization: `Bearer ${host.token}` } });
+  const good = await request.post(api, {
+    data: {},
+    headers: { Authorization: `Bearer ${host.token}` },
+  });
   expect(good.status()).toBe(200);
   const noToken = await request.post(api, { data: {} });
   expect(noToken.status()).toBe(401);
   const wrong = await request.post(api, { data: {}, headers: { Authorization: 'Bearer nope' } });
   expect(wrong.status()).toBe(401);
-  const foreign = await request.post(api, { data: {}, headers: { Authorization: `Bearer ${host.token}`, Origin: 'http://evil.example' } });
+  const foreign = await request.post(api, {
+    data: {},
+    headers: { Authorization: `Bearer ${host.token}`, Origin: 'http://evil.example' },
+  });
   expect(foreign.status()).toBe(403);
 });
 
 test('a page on another local port cannot call the API', async ({ page, host }) => {
   // Any other origin (here: a data: page) gets no answer it can read, and writes nothing.
   await page.goto('about:blank');
-  const result = await page.evaluate(async ({ origin, token }) => {
-    try {
-      const r = await fetch(`${origin}/api/tenants.create`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ kind: 'customer', name: 'Intruder', email: 'x@example.com', timeZone: 'UTC' }),
-      });
-      return `status ${r.status}`;
-    } catch (e) {
-      return `blocked: ${String(e)}`;
-    }
-  }, { origin: host.origin, token: host.token });
+  const result = await page.evaluate(
+    async ({ origin, token }) => {
+      try {
+        const r = await fetch(`${origin}/api/tenants.create`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            kind: 'customer',
+            name: 'Intruder',
+            email: 'x@example.com',
+            timeZone: 'UTC',
+          }),
+        });
+        return `status ${r.status}`;
+      } catch (e) {
+        return `blocked: ${String(e)}`;
+      }
+    },
+    { origin: host.origin, token: host.token },
+  );
   expect(result).toMatch(/blocked|status 403/);
   await page.goto(host.url);
   await expect(page.getByRole('heading', { name: 'No customers yet' })).toBeVisible();

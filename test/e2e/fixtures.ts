@@ -3,6 +3,8 @@ import { startHostProcess, type HostProcess } from '../support/host-process';
 
 /** Each test gets its own browser host process on a fresh data folder. */
 export const test = base.extend<{ host: HostProcess }>({
+  // Playwright fixtures take their dependencies by destructuring; this one has none.
+  // eslint-disable-next-line no-empty-pattern
   host: async ({}, use) => {
     const host = await startHostProcess();
     await use(host);
@@ -11,7 +13,11 @@ export const test = base.extend<{ host: HostProcess }>({
 });
 export { expect };
 
-export async function addTenant(page: Page, kind: 'customer' | 'integrator', fields: { name: string; email: string; under?: string }) {
+export async function addTenant(
+  page: Page,
+  kind: 'customer' | 'integrator',
+  fields: { name: string; email: string; under?: string },
+) {
   await page.getByTestId('add-tenant').click();
   await page.getByTestId(`choose-${kind}`).click();
   const dialog = page.getByTestId('add-dialog');
@@ -23,5 +29,7 @@ export async function addTenant(page: Page, kind: 'customer' | 'integrator', fie
 }
 
 export function row(page: Page, name: string) {
-  return page.getByTestId('tenant-row').filter({ has: page.locator('.row-name').getByText(name, { exact: true }) });
+  return page
+    .getByTestId('tenant-row')
+    .filter({ has: page.locator('.row-name').getByText(name, { exact: true }) });
 }

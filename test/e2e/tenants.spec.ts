@@ -1,9 +1,16 @@
 import { test, expect, addTenant, row } from './fixtures';
 
-test('a module switched off on an integrator is locked on its customer, and only there', async ({ page, host }) => {
+test('a module switched off on an integrator is locked on its customer, and only there', async ({
+  page,
+  host,
+}) => {
   await page.goto(host.url);
   await addTenant(page, 'integrator', { name: 'North Region', email: 'ops@north.example' });
-  await addTenant(page, 'customer', { name: 'Smith Home', email: 'smith@example.com', under: 'North Region' });
+  await addTenant(page, 'customer', {
+    name: 'Smith Home',
+    email: 'smith@example.com',
+    under: 'North Region',
+  });
   await addTenant(page, 'customer', { name: 'Other Shop', email: 'other@example.com' });
 
   await row(page, 'North Region').click();
@@ -31,7 +38,10 @@ test('a module switched off on an integrator is locked on its customer, and only
   await expect(page.getByTestId('module-camera_sharing')).toContainText('In effect');
 });
 
-test('Disable stops recording; Enable offers to restore each camera or enable all; the audit log shows it', async ({ page, host }) => {
+test('Disable stops recording; Enable offers to restore each camera or enable all; the audit log shows it', async ({
+  page,
+  host,
+}) => {
   await page.goto(host.url);
   await addTenant(page, 'customer', { name: 'Smith Home', email: 'smith@example.com' });
   await row(page, 'Smith Home').click();
@@ -59,7 +69,9 @@ test('Disable stops recording; Enable offers to restore each camera or enable al
 
   // A camera cannot be enabled on its own while the customer is disabled.
   await cams.filter({ hasText: 'Garage' }).getByTestId('camera-enabled').click();
-  await expect(page.getByRole('alert').filter({ hasText: 'Enable the customer first' })).toBeVisible();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Enable the customer first' }),
+  ).toBeVisible();
 
   // Enable, keeping the garage camera off.
   await page.getByTestId('enable-tenant').click();
@@ -82,7 +94,9 @@ test('Disable stops recording; Enable offers to restore each camera or enable al
   const audit = page.getByTestId('audit-row');
   await expect(audit.filter({ hasText: 'tenant.disable' })).toHaveCount(2);
   await expect(audit.filter({ hasText: 'keeping each camera' })).toHaveCount(1);
-  await expect(audit.filter({ hasText: 'and all its cameras (1 were individually disabled)' })).toHaveCount(1);
+  await expect(
+    audit.filter({ hasText: 'and all its cameras (1 were individually disabled)' }),
+  ).toHaveCount(1);
   await page.getByLabel('Filter by operation').selectOption('tenant.enable');
   await expect(audit).toHaveCount(2);
 });

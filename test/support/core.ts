@@ -18,7 +18,10 @@ export function openTestCore(dataDir = tempDataDir()): TestCore {
     dataDir,
     async call(method, input) {
       const env = await core.dispatch(method, input);
-      if (!env.ok) throw Object.assign(new Error(`${env.error.code}: ${env.error.message}`), { body: env.error });
+      if (!env.ok)
+        throw Object.assign(new Error(`${env.error.code}: ${env.error.message}`), {
+          body: env.error,
+        });
       return env.result as never;
     },
     async fail(method, input) {
@@ -29,7 +32,13 @@ export function openTestCore(dataDir = tempDataDir()): TestCore {
   };
 }
 
-const emailFor = (name: string) => `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.+|\.+$/g, '') || 'x'}@example.com`;
+const emailFor = (name: string) =>
+  `${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.+|\.+$/g, '') || 'x'
+  }@example.com`;
 
 export const customer = (name: string, extra: Record<string, unknown> = {}) => ({
   kind: 'customer' as const,

@@ -21,18 +21,28 @@ export function tempDataDir(prefix = 'vms-test-'): string {
 }
 
 /** Starts the built browser host as a real process and waits for its "Open …" line. */
-export async function startHostProcess(options: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<HostProcess> {
-  if (!fs.existsSync(HOST_BUNDLE)) throw new Error('out/host/host.cjs is missing: run `npm run build` first.');
+export async function startHostProcess(
+  options: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<HostProcess> {
+  if (!fs.existsSync(HOST_BUNDLE))
+    throw new Error('out/host/host.cjs is missing: run `npm run build` first.');
   const dataDir = options.dataDir ?? tempDataDir();
-  const child = spawn(process.execPath, [HOST_BUNDLE, '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [HOST_BUNDLE, '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${out}`)), options.timeoutMs ?? 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`host did not start in time:\n${out}`)),
+      options.timeoutMs ?? 15_000,
+    );
     const check = () => {
       const m = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
       if (m?.[1]) {

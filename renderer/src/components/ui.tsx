@@ -25,7 +25,9 @@ export function Dialog(props: {
     openDialogs++;
     setAppInert(true);
     const node = ref.current;
-    const first = node?.querySelector<HTMLElement>('[autofocus], input, select, textarea, button:not(.dialog-close)');
+    const first = node?.querySelector<HTMLElement>(
+      '[autofocus], input, select, textarea, button:not(.dialog-close)',
+    );
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -33,9 +35,11 @@ export function Dialog(props: {
         onClose();
       }
       if (e.key === 'Tab' && node) {
-        const items = [...node.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [tabindex="0"]')].filter(
-          (el) => !el.hasAttribute('disabled'),
-        );
+        const items = [
+          ...node.querySelectorAll<HTMLElement>(
+            'button, input, select, textarea, a[href], [tabindex="0"]',
+          ),
+        ].filter((el) => !el.hasAttribute('disabled'));
         const firstItem = items[0];
         const lastItem = items[items.length - 1];
         if (!firstItem || !lastItem) return;
@@ -68,7 +72,12 @@ export function Dialog(props: {
       >
         <header className="dialog-header">
           <h2 id={titleId}>{props.title}</h2>
-          <button type="button" className="icon-button dialog-close" aria-label="Close" onClick={onClose}>
+          <button
+            type="button"
+            className="icon-button dialog-close"
+            aria-label="Close"
+            onClick={onClose}
+          >
             ×
           </button>
         </header>
@@ -93,7 +102,12 @@ export function Field(props: {
     <div className={`field${props.error ? ' has-error' : ''}`}>
       <label htmlFor={id}>
         {props.label}
-        {props.required && <span className="required" aria-hidden="true"> *</span>}
+        {props.required && (
+          <span className="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       {props.children(id, props.error ? errId : undefined)}
       {props.error ? (
@@ -107,7 +121,12 @@ export function Field(props: {
   );
 }
 
-export function EmptyState(props: { title: string; children?: ReactNode; action?: ReactNode; icon?: string }) {
+export function EmptyState(props: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+  icon?: string;
+}) {
   return (
     <div className="empty-state">
       <div className="empty-icon" aria-hidden="true">
@@ -129,10 +148,20 @@ export function StatusBadge({ status, title }: { status: 'active' | 'disabled'; 
 }
 
 export function KindBadge({ kind }: { kind: string }) {
-  return <span className={`badge badge-${kind}`}>{kind === 'integrator' ? 'Integrator' : kind === 'customer' ? 'Customer' : 'Partner'}</span>;
+  return (
+    <span className={`badge badge-${kind}`}>
+      {kind === 'integrator' ? 'Integrator' : kind === 'customer' ? 'Customer' : 'Partner'}
+    </span>
+  );
 }
 
-export function Switch(props: { checked: boolean; onChange: (v: boolean) => void; label: string; disabled?: boolean; testId?: string }) {
+export function Switch(props: {
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  label: string;
+  disabled?: boolean;
+  testId?: string;
+}) {
   return (
     <button
       type="button"

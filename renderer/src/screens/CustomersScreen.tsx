@@ -41,7 +41,11 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === '/' && document.activeElement?.tagName !== 'INPUT' && document.activeElement?.tagName !== 'TEXTAREA') {
+      if (
+        e.key === '/' &&
+        document.activeElement?.tagName !== 'INPUT' &&
+        document.activeElement?.tagName !== 'TEXTAREA'
+      ) {
         e.preventDefault();
         searchRef.current?.focus();
       }
@@ -50,8 +54,13 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
-  const { total, error, row } = useTenantPages({ scopeId, search: debounced, kind, status, sort, direction }, version);
+  const { total, error, row } = useTenantPages(
+    { scopeId, search: debounced, kind, status, sort, direction },
+    version,
+  );
   const count = total ?? 0;
+  // The virtualizer re-renders through its own state; it is not meant to be memoized.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -75,7 +84,12 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
           <h1 id="customers-title">Customers</h1>
           <ScopeBar scopeId={scopeId} />
         </div>
-        <button type="button" className="button primary" onClick={() => setAdding(true)} data-testid="add-tenant">
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => setAdding(true)}
+          data-testid="add-tenant"
+        >
           + Add
         </button>
       </header>
@@ -90,18 +104,28 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
-        <select aria-label="Filter by type" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+        <select
+          aria-label="Filter by type"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as typeof kind)}
+        >
           <option value="all">All types</option>
           <option value="customer">Customers</option>
           <option value="integrator">Integrators</option>
         </select>
-        <select aria-label="Filter by status" value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
+        <select
+          aria-label="Filter by status"
+          value={status}
+          onChange={(e) => setStatus(e.target.value as typeof status)}
+        >
           <option value="all">Any status</option>
           <option value="active">Active</option>
           <option value="disabled">Disabled</option>
         </select>
         <span className="muted count" aria-live="polite" data-testid="list-count">
-          {total === null ? 'Loading…' : `${count.toLocaleString()} ${count === 1 ? 'entry' : 'entries'}`}
+          {total === null
+            ? 'Loading…'
+            : `${count.toLocaleString()} ${count === 1 ? 'entry' : 'entries'}`}
         </span>
       </div>
 
@@ -111,13 +135,27 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
         </div>
       )}
 
-      <div className="table" role="table" aria-label="Customers and integrators" aria-rowcount={count + 1}>
+      <div
+        className="table"
+        role="table"
+        aria-label="Customers and integrators"
+        aria-rowcount={count + 1}
+      >
         <div className="table-head" role="row">
           {COLUMNS.map((c) => (
-            <div key={c.key} role="columnheader" className={c.className} aria-sort={sort === c.key ? (direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
+            <div
+              key={c.key}
+              role="columnheader"
+              className={c.className}
+              aria-sort={
+                sort === c.key ? (direction === 'asc' ? 'ascending' : 'descending') : 'none'
+              }
+            >
               <button type="button" className="sort-button" onClick={() => sortBy(c.key)}>
                 {c.label}
-                {sort === c.key && <span aria-hidden="true">{direction === 'asc' ? ' ▲' : ' ▼'}</span>}
+                {sort === c.key && (
+                  <span aria-hidden="true">{direction === 'asc' ? ' ▲' : ' ▼'}</span>
+                )}
               </button>
             </div>
           ))}
@@ -125,7 +163,8 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
         {total === 0 ? (
           filtered ? (
             <EmptyState title="Nothing matches" icon="⌕">
-              No customer or integrator here matches these filters. Clear the search or pick another status.
+              No customer or integrator here matches these filters. Clear the search or pick another
+              status.
             </EmptyState>
           ) : (
             <EmptyState
@@ -137,8 +176,9 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
                 </button>
               }
             >
-              Add a <strong>customer</strong> for each owner of cameras (a business or a homeowner), or an <strong>integrator</strong> who
-              will run customers of their own. Use <kbd>Add</kbd> above.
+              Add a <strong>customer</strong> for each owner of cameras (a business or a homeowner),
+              or an <strong>integrator</strong> who will run customers of their own. Use{' '}
+              <kbd>Add</kbd> above.
             </EmptyState>
           )
         ) : (
@@ -156,7 +196,8 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
                     tabIndex={r ? 0 : -1}
                     onClick={() => r && navigate({ screen: 'tenant', id: r.id, tab: 'details' })}
                     onKeyDown={(e) => {
-                      if (e.key === 'Enter' && r) navigate({ screen: 'tenant', id: r.id, tab: 'details' });
+                      if (e.key === 'Enter' && r)
+                        navigate({ screen: 'tenant', id: r.id, tab: 'details' });
                     }}
                     data-testid={r ? 'tenant-row' : undefined}
                   >

@@ -24,7 +24,11 @@ export function ScopeBar({ scopeId }: { scopeId: string }) {
           {i === trail.length - 1 ? (
             <strong aria-current="page">{s.name}</strong>
           ) : (
-            <button type="button" className="link" onClick={() => navigate({ screen: 'customers', scopeId: s.id })}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => navigate({ screen: 'customers', scopeId: s.id })}
+            >
               {s.name}
             </button>
           )}
@@ -35,7 +39,9 @@ export function ScopeBar({ scopeId }: { scopeId: string }) {
           className="scope-picker"
           aria-label="Go to a sub-integrator"
           value=""
-          onChange={(e) => e.target.value && navigate({ screen: 'customers', scopeId: e.target.value })}
+          onChange={(e) =>
+            e.target.value && navigate({ screen: 'customers', scopeId: e.target.value })
+          }
         >
           <option value="">› sub-integrator…</option>
           {children.map((c) => (
@@ -47,7 +53,11 @@ export function ScopeBar({ scopeId }: { scopeId: string }) {
         </select>
       )}
       {trail.length > 1 && (
-        <button type="button" className="link small" onClick={() => navigate({ screen: 'tenant', id: scopeId, tab: 'details' })}>
+        <button
+          type="button"
+          className="link small"
+          onClick={() => navigate({ screen: 'tenant', id: scopeId, tab: 'details' })}
+        >
           open integrator
         </button>
       )}

@@ -22,7 +22,11 @@ export function useTenantPages(query: Omit<ListTenantsInput, 'offset' | 'limit'>
       if (pages.current.has(page) || loading.current.has(page)) return;
       loading.current.add(page);
       const gen = generation.current;
-      call('tenants.list', { ...(JSON.parse(key) as ListTenantsInput), offset: page * PAGE, limit: PAGE })
+      call('tenants.list', {
+        ...(JSON.parse(key) as ListTenantsInput),
+        offset: page * PAGE,
+        limit: PAGE,
+      })
         .then((res) => {
           if (gen !== generation.current) return;
           pages.current.set(page, res.rows);

@@ -5,7 +5,11 @@ import { useApp } from '../store';
 import { TenantForm, emptyTenantForm } from './TenantForm';
 
 /** Customers → Add: choose Customer or Integrator, fill in the details, Create. */
-export function AddTenantDialog(props: { parentId: string; onClose: () => void; onCreated: (id: string) => void }) {
+export function AddTenantDialog(props: {
+  parentId: string;
+  onClose: () => void;
+  onCreated: (id: string) => void;
+}) {
   const [kind, setKind] = useState<'customer' | 'integrator' | null>(null);
   const [parentId, setParentId] = useState(props.parentId);
   const scopes = useApp((s) => s.scopes);
@@ -17,14 +21,25 @@ export function AddTenantDialog(props: { parentId: string; onClose: () => void; 
       <Dialog title="Add" onClose={props.onClose} testId="add-dialog">
         <p className="muted">What do you want to add?</p>
         <div className="choice-grid">
-          <button type="button" className="choice" onClick={() => setKind('customer')} data-testid="choose-customer" autoFocus>
+          <button
+            type="button"
+            className="choice"
+            onClick={() => setKind('customer')}
+            data-testid="choose-customer"
+            autoFocus
+          >
             <span className="choice-icon" aria-hidden="true">
               ⌂
             </span>
             <strong>Customer</strong>
             <span>The owner of cameras: a business or a homeowner.</span>
           </button>
-          <button type="button" className="choice" onClick={() => setKind('integrator')} data-testid="choose-integrator">
+          <button
+            type="button"
+            className="choice"
+            onClick={() => setKind('integrator')}
+            data-testid="choose-integrator"
+          >
             <span className="choice-icon" aria-hidden="true">
               ⛭
             </span>
@@ -51,7 +66,12 @@ export function AddTenantDialog(props: { parentId: string; onClose: () => void; 
   );
 
   return (
-    <Dialog title={kind === 'customer' ? 'New customer' : 'New integrator'} onClose={props.onClose} testId="add-dialog" wide>
+    <Dialog
+      title={kind === 'customer' ? 'New customer' : 'New integrator'}
+      onClose={props.onClose}
+      testId="add-dialog"
+      wide
+    >
       <TenantForm
         kind={kind}
         initial={emptyTenantForm()}

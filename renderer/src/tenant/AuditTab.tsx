@@ -47,7 +47,11 @@ export function AuditTab({ tenantId }: { tenantId?: string }) {
   return (
     <div>
       <div className="toolbar">
-        <select aria-label="Filter by operation" value={operation} onChange={(e) => setOperation(e.target.value)}>
+        <select
+          aria-label="Filter by operation"
+          value={operation}
+          onChange={(e) => setOperation(e.target.value)}
+        >
           <option value="">All operations</option>
           {OPERATIONS.map((o) => (
             <option key={o} value={o}>
@@ -55,7 +59,11 @@ export function AuditTab({ tenantId }: { tenantId?: string }) {
             </option>
           ))}
         </select>
-        <select aria-label="Filter by time" value={period} onChange={(e) => setPeriod(e.target.value)}>
+        <select
+          aria-label="Filter by time"
+          value={period}
+          onChange={(e) => setPeriod(e.target.value)}
+        >
           {PERIODS.map((p) => (
             <option key={p.id} value={p.id}>
               {p.label}
@@ -82,7 +90,12 @@ export function AuditTab({ tenantId }: { tenantId?: string }) {
           </thead>
           <tbody>
             {entries.map((e) => (
-              <tr key={e.id} onClick={() => setOpen(open === e.id ? null : e.id)} className="clickable" data-testid="audit-row">
+              <tr
+                key={e.id}
+                onClick={() => setOpen(open === e.id ? null : e.id)}
+                className="clickable"
+                data-testid="audit-row"
+              >
                 <td className="nowrap muted">{formatDateTime(e.at)}</td>
                 <td className="muted">{e.actor}</td>
                 <td>

@@ -12,8 +12,12 @@ export function BusinessTab({ tenant }: { tenant: Tenant }) {
   const toast = useApp((s) => s.toast);
   const version = useApp((s) => s.dataVersion);
   useEffect(() => {
-    call('business.get', { tenantId: tenant.id }).then(setSettings, (e: unknown) => toast('error', errorMessage(e)));
-    call('stats.get', { tenantId: tenant.id }).then(setStats, (e: unknown) => toast('error', errorMessage(e)));
+    call('business.get', { tenantId: tenant.id }).then(setSettings, (e: unknown) =>
+      toast('error', errorMessage(e)),
+    );
+    call('stats.get', { tenantId: tenant.id }).then(setStats, (e: unknown) =>
+      toast('error', errorMessage(e)),
+    );
   }, [tenant.id, version, toast]);
   if (!settings) return <p className="muted">Loading…</p>;
 
@@ -24,7 +28,9 @@ export function BusinessTab({ tenant }: { tenant: Tenant }) {
       setError(null);
       toast('success', 'Prices and plans saved.');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }));
+      setError(
+        err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }),
+      );
     }
   };
   const num = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
@@ -33,16 +39,48 @@ export function BusinessTab({ tenant }: { tenant: Tenant }) {
     <div className="business">
       <form className="card" onSubmit={save} noValidate>
         <h3>What {tenant.name} pays</h3>
-        {error && error.fields.length === 0 && <div className="alert alert-error">{error.message}</div>}
+        {error && error.fields.length === 0 && (
+          <div className="alert alert-error">{error.message}</div>
+        )}
         <div className="form-row">
-          <Field label={`Storage (${settings.currency} per GB-month)`} error={error?.fieldMessage('settings.storagePricePerGbMonth')}>
+          <Field
+            label={`Storage (${settings.currency} per GB-month)`}
+            error={error?.fieldMessage('settings.storagePricePerGbMonth')}
+          >
             {(id, d) => (
-              <input id={id} aria-describedby={d} type="number" step="0.001" min="0" value={Number.isNaN(settings.storagePricePerGbMonth) ? '' : settings.storagePricePerGbMonth} onChange={(e) => setSettings({ ...settings, storagePricePerGbMonth: num(e.target.value) })} />
+              <input
+                id={id}
+                aria-describedby={d}
+                type="number"
+                step="0.001"
+                min="0"
+                value={
+                  Number.isNaN(settings.storagePricePerGbMonth)
+                    ? ''
+                    : settings.storagePricePerGbMonth
+                }
+                onChange={(e) =>
+                  setSettings({ ...settings, storagePricePerGbMonth: num(e.target.value) })
+                }
+              />
             )}
           </Field>
-          <Field label={`Traffic (${settings.currency} per GB)`} error={error?.fieldMessage('settings.trafficPricePerGb')}>
+          <Field
+            label={`Traffic (${settings.currency} per GB)`}
+            error={error?.fieldMessage('settings.trafficPricePerGb')}
+          >
             {(id, d) => (
-              <input id={id} aria-describedby={d} type="number" step="0.001" min="0" value={Number.isNaN(settings.trafficPricePerGb) ? '' : settings.trafficPricePerGb} onChange={(e) => setSettings({ ...settings, trafficPricePerGb: num(e.target.value) })} />
+              <input
+                id={id}
+                aria-describedby={d}
+                type="number"
+                step="0.001"
+                min="0"
+                value={Number.isNaN(settings.trafficPricePerGb) ? '' : settings.trafficPricePerGb}
+                onChange={(e) =>
+                  setSettings({ ...settings, trafficPricePerGb: num(e.target.value) })
+                }
+              />
             )}
           </Field>
         </div>
@@ -58,19 +96,45 @@ export function BusinessTab({ tenant }: { tenant: Tenant }) {
           <tbody>
             {settings.plans.map((p, i) => {
               const update = (patch: Partial<typeof p>) =>
-                setSettings({ ...settings, plans: settings.plans.map((q, j) => (j === i ? { ...q, ...patch } : q)) });
+                setSettings({
+                  ...settings,
+                  plans: settings.plans.map((q, j) => (j === i ? { ...q, ...patch } : q)),
+                });
               return (
                 <tr key={p.id}>
                   <td>
-                    <Switch checked={p.enabled} label={`Plan ${p.name} on`} onChange={(v) => update({ enabled: v })} />
+                    <Switch
+                      checked={p.enabled}
+                      label={`Plan ${p.name} on`}
+                      onChange={(v) => update({ enabled: v })}
+                    />
                   </td>
                   <td>
-                    <input aria-label="Plan name" value={p.name} onChange={(e) => update({ name: e.target.value })} />
-                    {error?.fieldMessage(`settings.plans.${i}.name`) && <div className="field-error">{error.fieldMessage(`settings.plans.${i}.name`)}</div>}
+                    <input
+                      aria-label="Plan name"
+                      value={p.name}
+                      onChange={(e) => update({ name: e.target.value })}
+                    />
+                    {error?.fieldMessage(`settings.plans.${i}.name`) && (
+                      <div className="field-error">
+                        {error.fieldMessage(`settings.plans.${i}.name`)}
+                      </div>
+                    )}
                   </td>
                   <td>
-                    <input aria-label="Plan price" type="number" min="0" step="0.01" value={Number.isNaN(p.price) ? '' : p.price} onChange={(e) => update({ price: num(e.target.value) })} />
-                    {error?.fieldMessage(`settings.plans.${i}.price`) && <div className="field-error">{error.fieldMessage(`settings.plans.${i}.price`)}</div>}
+                    <input
+                      aria-label="Plan price"
+                      type="number"
+                      min="0"
+                      step="0.01"
+                      value={Number.isNaN(p.price) ? '' : p.price}
+                      onChange={(e) => update({ price: num(e.target.value) })}
+                    />
+                    {error?.fieldMessage(`settings.plans.${i}.price`) && (
+                      <div className="field-error">
+                        {error.fieldMessage(`settings.plans.${i}.price`)}
+                      </div>
+                    )}
                   </td>
                 </tr>
               );
@@ -111,7 +175,12 @@ function StatsPanel({ stats }: { stats: Statistics }) {
           <span className="muted">users</span>
         </div>
       </div>
-      <svg className="chart" viewBox="0 0 360 140" role="img" aria-label="New customers and cameras by month">
+      <svg
+        className="chart"
+        viewBox="0 0 360 140"
+        role="img"
+        aria-label="New customers and cameras by month"
+      >
         {stats.byMonth.map((m, i) => {
           const x = 10 + i * 29;
           const hc = (m.customers / max) * 100;
@@ -132,7 +201,8 @@ function StatsPanel({ stats }: { stats: Statistics }) {
         })}
       </svg>
       <div className="legend">
-        <span className="swatch customers" /> customers <span className="swatch cameras" /> cameras (new per month)
+        <span className="swatch customers" /> customers <span className="swatch cameras" /> cameras
+        (new per month)
       </div>
     </div>
   );

@@ -12,7 +12,9 @@ export function CamerasTab({ tenant }: { tenant: Tenant }) {
   const toast = useApp((s) => s.toast);
   const version = useApp((s) => s.dataVersion);
   const load = useCallback(() => {
-    call('cameras.list', { customerId: tenant.id }).then(setCameras, (e: unknown) => toast('error', errorMessage(e)));
+    call('cameras.list', { customerId: tenant.id }).then(setCameras, (e: unknown) =>
+      toast('error', errorMessage(e)),
+    );
     call('modules.get', { tenantId: tenant.id }).then(setModules, () => undefined);
   }, [tenant.id, toast]);
   useEffect(load, [load, version]);
@@ -32,14 +34,18 @@ export function CamerasTab({ tenant }: { tenant: Tenant }) {
     <div>
       <div className="toolbar">
         {tenant.status === 'disabled' && (
-          <span className="alert alert-warn inline">{tenant.name} is disabled: no camera records until it is enabled.</span>
+          <span className="alert alert-warn inline">
+            {tenant.name} is disabled: no camera records until it is enabled.
+          </span>
         )}
         <span className="spacer" />
         <button
           type="button"
           className="button"
           disabled={!rtspAllowed}
-          title={rtspAllowed ? undefined : 'Add generic RTSP camera is switched off for this customer'}
+          title={
+            rtspAllowed ? undefined : 'Add generic RTSP camera is switched off for this customer'
+          }
           onClick={() => setAdding(true)}
           data-testid="add-rtsp"
         >
@@ -57,7 +63,8 @@ export function CamerasTab({ tenant }: { tenant: Tenant }) {
       )}
       {cameras.length === 0 ? (
         <EmptyState title="No cameras yet" icon="◉">
-          Cameras attached to {tenant.name} appear here with their recording state. Add one by its RTSP stream URL.
+          Cameras attached to {tenant.name} appear here with their recording state. Add one by its
+          RTSP stream URL.
         </EmptyState>
       ) : (
         <table className="simple-table" data-testid="camera-table">
@@ -79,13 +86,21 @@ export function CamerasTab({ tenant }: { tenant: Tenant }) {
                 <td className="muted">{c.model}</td>
                 <td className="muted mono">{c.address}</td>
                 <td>
-                  <span className={`badge ${c.recording ? 'badge-green' : 'badge-grey'}`} data-testid="recording">
+                  <span
+                    className={`badge ${c.recording ? 'badge-green' : 'badge-grey'}`}
+                    data-testid="recording"
+                  >
                     {c.recording ? 'Recording' : 'Stopped'}
                   </span>
                 </td>
                 <td className="muted">{c.lastSeenAt ? formatDateTime(c.lastSeenAt) : 'never'}</td>
                 <td>
-                  <Switch checked={c.enabled} label={`Camera ${c.name} enabled`} onChange={(v) => void setEnabled(c, v)} testId="camera-enabled" />
+                  <Switch
+                    checked={c.enabled}
+                    label={`Camera ${c.name} enabled`}
+                    onChange={(v) => void setEnabled(c, v)}
+                    testId="camera-enabled"
+                  />
                 </td>
                 <td>
                   <button
@@ -93,7 +108,9 @@ export function CamerasTab({ tenant }: { tenant: Tenant }) {
                     className="link danger-text"
                     onClick={() => {
                       if (window.confirm(`Remove camera ${c.name}?`)) {
-                        call('cameras.remove', { id: c.id }).then(load, (e: unknown) => toast('error', errorMessage(e)));
+                        call('cameras.remove', { id: c.id }).then(load, (e: unknown) =>
+                          toast('error', errorMessage(e)),
+                        );
                       }
                     }}
                   >
@@ -119,18 +136,38 @@ function AddRtspForm({ customerId, onDone }: { customerId: string; onDone: () =>
       await call('cameras.addManual', { customerId, name, streamUrl: url });
       onDone();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }));
+      setError(
+        err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }),
+      );
     }
   };
   return (
     <form className="card inline-form" onSubmit={submit} noValidate data-testid="rtsp-form">
-      {error && error.fields.length === 0 && <div className="alert alert-error">{error.message}</div>}
+      {error && error.fields.length === 0 && (
+        <div className="alert alert-error">{error.message}</div>
+      )}
       <div className="form-row">
         <Field label="Camera name" required error={error?.fieldMessage('name')}>
-          {(id, d) => <input id={id} aria-describedby={d} value={name} onChange={(e) => setName(e.target.value)} autoFocus />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoFocus
+            />
+          )}
         </Field>
         <Field label="Stream URL" required error={error?.fieldMessage('streamUrl')}>
-          {(id, d) => <input id={id} aria-describedby={d} value={url} onChange={(e) => setUrl(e.target.value)} className="mono" />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              className="mono"
+            />
+          )}
         </Field>
       </div>
       <div className="form-actions">

@@ -12,7 +12,9 @@ export function ModulesTab({ tenant }: { tenant: Tenant }) {
   const toast = useApp((s) => s.toast);
   const version = useApp((s) => s.dataVersion);
   useEffect(() => {
-    call('modules.get', { tenantId: tenant.id }).then(setStates, (e: unknown) => toast('error', errorMessage(e)));
+    call('modules.get', { tenantId: tenant.id }).then(setStates, (e: unknown) =>
+      toast('error', errorMessage(e)),
+    );
   }, [tenant.id, version, toast]);
   if (!states) return <p className="muted">Loading…</p>;
   const byId = new Map(states.map((s) => [s.id, s]));
@@ -38,22 +40,41 @@ export function ModulesTab({ tenant }: { tenant: Tenant }) {
             const s = byId.get(m.id);
             if (!s) return null;
             return (
-              <div key={m.id} className={`module-row${s.effective ? '' : ' off'}`} data-testid={`module-${m.id}`}>
+              <div
+                key={m.id}
+                className={`module-row${s.effective ? '' : ' off'}`}
+                data-testid={`module-${m.id}`}
+              >
                 <div className="module-text">
                   <strong>{m.label}</strong>
                   <span className="muted">{m.description}</span>
                   {s.lockedBy && (
                     <span className="locked" data-testid={`locked-${m.id}`}>
-                      🔒 Switched off at {s.lockedBy.kind === 'root' ? 'the partner account' : s.lockedBy.kind}{' '}
-                      <button type="button" className="link" onClick={() => s.lockedBy && navigate({ screen: 'tenant', id: s.lockedBy.id, tab: 'modules' })}>
+                      🔒 Switched off at{' '}
+                      {s.lockedBy.kind === 'root' ? 'the partner account' : s.lockedBy.kind}{' '}
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() =>
+                          s.lockedBy &&
+                          navigate({ screen: 'tenant', id: s.lockedBy.id, tab: 'modules' })
+                        }
+                      >
                         {s.lockedBy.name}
                       </button>
                       {s.own ? ': on here, but not in effect.' : '.'}
                     </span>
                   )}
                 </div>
-                <span className={`badge ${s.effective ? 'badge-green' : 'badge-grey'}`}>{s.effective ? 'In effect' : 'Off'}</span>
-                <Switch checked={s.own} label={m.label} onChange={(v) => void toggle(m.id, v)} testId={`toggle-${m.id}`} />
+                <span className={`badge ${s.effective ? 'badge-green' : 'badge-grey'}`}>
+                  {s.effective ? 'In effect' : 'Off'}
+                </span>
+                <Switch
+                  checked={s.own}
+                  label={m.label}
+                  onChange={(v) => void toggle(m.id, v)}
+                  testId={`toggle-${m.id}`}
+                />
               </div>
             );
           })}

@@ -4,7 +4,8 @@ import { ApiError, call, errorMessage } from '../api';
 import { Dialog, Field } from '../components/ui';
 import { useApp } from '../store';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 function useImpact(id: string) {
   const [impact, setImpact] = useState<Impact | null>(null);
@@ -40,7 +41,13 @@ export function DisableDialog({ tenant, onClose }: { tenant: Tenant; onClose: ()
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button danger" onClick={confirm} disabled={!impact || busy} data-testid="confirm-disable">
+          <button
+            type="button"
+            className="button danger"
+            onClick={confirm}
+            disabled={!impact || busy}
+            data-testid="confirm-disable"
+          >
             Disable
           </button>
         </>
@@ -64,7 +71,10 @@ export function DisableDialog({ tenant, onClose }: { tenant: Tenant; onClose: ()
           <ul className="plain-list muted">
             <li>Every portal and the mobile app are blocked for these users.</li>
             <li>Archives and clips are kept.</li>
-            <li>Each camera&apos;s own on/off setting is remembered for when you enable {tenant.name} again.</li>
+            <li>
+              Each camera&apos;s own on/off setting is remembered for when you enable {tenant.name}{' '}
+              again.
+            </li>
           </ul>
         </>
       )}
@@ -100,7 +110,13 @@ export function EnableDialog({ tenant, onClose }: { tenant: Tenant; onClose: () 
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button primary" onClick={confirm} disabled={!impact || busy} data-testid="confirm-enable">
+          <button
+            type="button"
+            className="button primary"
+            onClick={confirm}
+            disabled={!impact || busy}
+            data-testid="confirm-enable"
+          >
             Enable
           </button>
         </>
@@ -112,29 +128,44 @@ export function EnableDialog({ tenant, onClose }: { tenant: Tenant; onClose: () 
       ) : (
         <>
           <p>
-            Users of {tenant.name} get their access back and <strong>{plural(impact.cameras, 'camera')}</strong> can record again.
+            Users of {tenant.name} get their access back and{' '}
+            <strong>{plural(impact.cameras, 'camera')}</strong> can record again.
           </p>
           {off === 0 ? (
-            <p className="muted">No camera was switched off individually, so every camera starts recording.</p>
+            <p className="muted">
+              No camera was switched off individually, so every camera starts recording.
+            </p>
           ) : (
             <fieldset className="choice-list" data-testid="enable-choice">
               <legend>
-                {plural(off, 'camera was', 'cameras were')} switched off individually before {tenant.name} was disabled:
+                {plural(off, 'camera was', 'cameras were')} switched off individually before{' '}
+                {tenant.name} was disabled:
               </legend>
               <ul className="camera-chips">
                 {impact.individuallyDisabledCameras.map((c) => (
                   <li key={c.id}>
                     {c.name}
-                    {tenant.kind !== 'customer' && <span className="muted"> · {c.customerName}</span>}
+                    {tenant.kind !== 'customer' && (
+                      <span className="muted"> · {c.customerName}</span>
+                    )}
                   </li>
                 ))}
-                {off > impact.individuallyDisabledCameras.length && <li className="muted">and {off - impact.individuallyDisabledCameras.length} more</li>}
+                {off > impact.individuallyDisabledCameras.length && (
+                  <li className="muted">
+                    and {off - impact.individuallyDisabledCameras.length} more
+                  </li>
+                )}
               </ul>
               <label className="radio">
-                <input type="radio" name="mode" checked={mode === 'enable_all_cameras'} onChange={() => setMode('enable_all_cameras')} />
+                <input
+                  type="radio"
+                  name="mode"
+                  checked={mode === 'enable_all_cameras'}
+                  onChange={() => setMode('enable_all_cameras')}
+                />
                 <span>
-                  <strong>Enable all cameras</strong> (the platform&apos;s standard behaviour): these {off} cameras are switched on and start
-                  recording too.
+                  <strong>Enable all cameras</strong> (the platform&apos;s standard behaviour):
+                  these {off} cameras are switched on and start recording too.
                 </span>
               </label>
               <label className="radio">
@@ -146,7 +177,8 @@ export function EnableDialog({ tenant, onClose }: { tenant: Tenant; onClose: () 
                   data-testid="mode-restore"
                 />
                 <span>
-                  <strong>Keep these cameras off</strong>: restore each camera&apos;s previous state; only the others start recording.
+                  <strong>Keep these cameras off</strong>: restore each camera&apos;s previous
+                  state; only the others start recording.
                 </span>
               </label>
             </fieldset>
@@ -157,7 +189,15 @@ export function EnableDialog({ tenant, onClose }: { tenant: Tenant; onClose: () 
   );
 }
 
-export function DeleteDialog({ tenant, onClose, onDeleted }: { tenant: Tenant; onClose: () => void; onDeleted: () => void }) {
+export function DeleteDialog({
+  tenant,
+  onClose,
+  onDeleted,
+}: {
+  tenant: Tenant;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
   const { impact, error } = useImpact(tenant.id);
   const toast = useApp((s) => s.toast);
   const [typed, setTyped] = useState('');
@@ -168,7 +208,8 @@ export function DeleteDialog({ tenant, onClose, onDeleted }: { tenant: Tenant; o
       toast('success', `${tenant.name} was deleted.`);
       onDeleted();
     } catch (e) {
-      if (e instanceof ApiError && e.fieldMessage('confirmName')) setFieldErr(e.fieldMessage('confirmName'));
+      if (e instanceof ApiError && e.fieldMessage('confirmName'))
+        setFieldErr(e.fieldMessage('confirmName'));
       else toast('error', errorMessage(e));
     }
   };
@@ -182,7 +223,12 @@ export function DeleteDialog({ tenant, onClose, onDeleted }: { tenant: Tenant; o
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button danger" onClick={confirm} disabled={typed.trim() !== tenant.name}>
+          <button
+            type="button"
+            className="button danger"
+            onClick={confirm}
+            disabled={typed.trim() !== tenant.name}
+          >
             Delete forever
           </button>
         </>
@@ -201,7 +247,15 @@ export function DeleteDialog({ tenant, onClose, onDeleted }: { tenant: Tenant; o
         </ul>
       )}
       <Field label={`Type ${tenant.name} to confirm`} error={fieldErr}>
-        {(id, d) => <input id={id} aria-describedby={d} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />}
+        {(id, d) => (
+          <input
+            id={id}
+            aria-describedby={d}
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+          />
+        )}
       </Field>
     </Dialog>
   );
@@ -231,7 +285,12 @@ export function MoveDialog({ tenant, onClose }: { tenant: Tenant; onClose: () =>
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button primary" onClick={confirm} disabled={target === tenant.parentId}>
+          <button
+            type="button"
+            className="button primary"
+            onClick={confirm}
+            disabled={target === tenant.parentId}
+          >
             Move
           </button>
         </>
@@ -253,7 +312,10 @@ export function MoveDialog({ tenant, onClose }: { tenant: Tenant; onClose: () =>
           </select>
         )}
       </Field>
-      <p className="muted">Everything under {tenant.name} moves with it and follows the new parent&apos;s module restrictions and status.</p>
+      <p className="muted">
+        Everything under {tenant.name} moves with it and follows the new parent&apos;s module
+        restrictions and status.
+      </p>
     </Dialog>
   );
 }

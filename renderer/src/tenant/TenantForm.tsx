@@ -40,7 +40,8 @@ export function TenantForm(props: {
   const [busy, setBusy] = useState(false);
   const zones = useMemo(() => timeZones(), []);
   const isCustomer = props.kind === 'customer';
-  const set = (key: keyof TenantFormValues) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: e.target.value }));
+  const set = (key: keyof TenantFormValues) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [key]: e.target.value }));
   const fieldError = (f: string) => error?.fieldMessage(f);
 
   const submit = async (e: FormEvent) => {
@@ -50,7 +51,9 @@ export function TenantForm(props: {
     try {
       await props.onSubmit(values);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }));
+      setError(
+        err instanceof ApiError ? err : new ApiError({ code: 'INTERNAL', message: String(err) }),
+      );
     } finally {
       setBusy(false);
     }
@@ -65,25 +68,64 @@ export function TenantForm(props: {
       )}
       {props.extra}
       <Field label={isCustomer ? 'Name' : 'Company name'} required error={fieldError('name')}>
-        {(id, d) => <input id={id} aria-describedby={d} value={values.name} onChange={set('name')} autoFocus maxLength={200} />}
+        {(id, d) => (
+          <input
+            id={id}
+            aria-describedby={d}
+            value={values.name}
+            onChange={set('name')}
+            autoFocus
+            maxLength={200}
+          />
+        )}
       </Field>
       <div className="form-row">
         <Field label="Contact person" error={fieldError('contactPerson')}>
-          {(id, d) => <input id={id} aria-describedby={d} value={values.contactPerson} onChange={set('contactPerson')} />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={values.contactPerson}
+              onChange={set('contactPerson')}
+            />
+          )}
         </Field>
         <Field label="Email" required error={fieldError('email')}>
-          {(id, d) => <input id={id} aria-describedby={d} type="email" value={values.email} onChange={set('email')} />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              type="email"
+              value={values.email}
+              onChange={set('email')}
+            />
+          )}
         </Field>
       </div>
       <div className="form-row">
         <Field label="Phone" error={fieldError('phone')}>
-          {(id, d) => <input id={id} aria-describedby={d} type="tel" value={values.phone} onChange={set('phone')} />}
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              type="tel"
+              value={values.phone}
+              onChange={set('phone')}
+            />
+          )}
         </Field>
         {isCustomer && (
           <Field label="Time zone" required error={fieldError('timeZone')}>
             {(id, d) => (
-              <select id={id} aria-describedby={d} value={values.timeZone} onChange={set('timeZone')}>
-                {!zones.includes(values.timeZone) && <option value={values.timeZone}>{values.timeZone}</option>}
+              <select
+                id={id}
+                aria-describedby={d}
+                value={values.timeZone}
+                onChange={set('timeZone')}
+              >
+                {!zones.includes(values.timeZone) && (
+                  <option value={values.timeZone}>{values.timeZone}</option>
+                )}
                 {zones.map((z) => (
                   <option key={z} value={z}>
                     {z.replace(/_/g, ' ')}
@@ -95,11 +137,27 @@ export function TenantForm(props: {
         )}
       </div>
       <Field label="Address" error={fieldError('address')}>
-        {(id, d) => <textarea id={id} aria-describedby={d} rows={2} value={values.address} onChange={set('address')} />}
+        {(id, d) => (
+          <textarea
+            id={id}
+            aria-describedby={d}
+            rows={2}
+            value={values.address}
+            onChange={set('address')}
+          />
+        )}
       </Field>
       {isCustomer && (
         <Field label="Notes" error={fieldError('notes')}>
-          {(id, d) => <textarea id={id} aria-describedby={d} rows={2} value={values.notes} onChange={set('notes')} />}
+          {(id, d) => (
+            <textarea
+              id={id}
+              aria-describedby={d}
+              rows={2}
+              value={values.notes}
+              onChange={set('notes')}
+            />
+          )}
         </Field>
       )}
       <div className="form-actions">

@@ -60,13 +60,21 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
   return (
     <section className="screen" aria-labelledby="tenant-title">
       <nav className="breadcrumb" aria-label="Location">
-        <button type="button" className="link" onClick={() => navigate({ screen: 'customers', scopeId: 'root' })}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => navigate({ screen: 'customers', scopeId: 'root' })}
+        >
           Customers
         </button>
         {tenant.ancestors.slice(1).map((a) => (
           <span key={a.id} className="crumb">
             <span className="sep">›</span>
-            <button type="button" className="link" onClick={() => navigate({ screen: 'tenant', id: a.id, tab: 'details' })}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => navigate({ screen: 'tenant', id: a.id, tab: 'details' })}
+            >
               {a.name}
             </button>
           </span>
@@ -81,7 +89,14 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
             {tenant.disabledBy && (
               <span className="muted" data-testid="disabled-by">
                 through{' '}
-                <button type="button" className="link" onClick={() => tenant.disabledBy && navigate({ screen: 'tenant', id: tenant.disabledBy.id, tab: 'details' })}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() =>
+                    tenant.disabledBy &&
+                    navigate({ screen: 'tenant', id: tenant.disabledBy.id, tab: 'details' })
+                  }
+                >
                   {tenant.disabledBy.name}
                 </button>
               </span>
@@ -93,7 +108,11 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
         </div>
         <div className="header-actions">
           {tenant.kind === 'integrator' && (
-            <button type="button" className="button" onClick={() => navigate({ screen: 'customers', scopeId: tenant.id })}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => navigate({ screen: 'customers', scopeId: tenant.id })}
+            >
               Open its customers
             </button>
           )}
@@ -103,15 +122,29 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
                 Move…
               </button>
               {tenant.ownDisabled ? (
-                <button type="button" className="button primary" onClick={() => setDialog('enable')} data-testid="enable-tenant">
+                <button
+                  type="button"
+                  className="button primary"
+                  onClick={() => setDialog('enable')}
+                  data-testid="enable-tenant"
+                >
                   Enable…
                 </button>
               ) : (
-                <button type="button" className="button warn" onClick={() => setDialog('disable')} data-testid="disable-tenant">
+                <button
+                  type="button"
+                  className="button warn"
+                  onClick={() => setDialog('disable')}
+                  data-testid="disable-tenant"
+                >
                   Disable…
                 </button>
               )}
-              <button type="button" className="button danger-outline" onClick={() => setDialog('delete')}>
+              <button
+                type="button"
+                className="button danger-outline"
+                onClick={() => setDialog('delete')}
+              >
                 Delete…
               </button>
             </>
@@ -146,20 +179,28 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
                 const changes =
                   tenant.kind === 'customer'
                     ? v
-                    : { name: v.name, contactPerson: v.contactPerson, email: v.email, phone: v.phone, address: v.address };
+                    : {
+                        name: v.name,
+                        contactPerson: v.contactPerson,
+                        email: v.email,
+                        phone: v.phone,
+                        address: v.address,
+                      };
                 await call('tenants.update', { id: tenant.id, ...changes });
                 toast('success', 'Changes saved.');
               }}
             />
             <p className="muted small">
-              Created {formatDateTime(tenant.createdAt)} · last changed {formatDateTime(tenant.updatedAt)}
+              Created {formatDateTime(tenant.createdAt)} · last changed{' '}
+              {formatDateTime(tenant.updatedAt)}
             </p>
           </div>
         )}
         {tab === 'modules' && <ModulesTab tenant={tenant} />}
         {tab === 'users' && (
           <EmptyState title="No users yet" icon="☺">
-            Users and roles of {tenant.name} will be managed here: add the owner first, then roles, then assign cameras to roles.
+            Users and roles of {tenant.name} will be managed here: add the owner first, then roles,
+            then assign cameras to roles.
           </EmptyState>
         )}
         {tab === 'cameras' &&
@@ -172,7 +213,8 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
           ))}
         {tab === 'alerts' && (
           <EmptyState title="No alert rules yet" icon="🔔">
-            Alert rules for sensor and system events, emailed to {tenant.name}&apos;s users, will be set up here.
+            Alert rules for sensor and system events, emailed to {tenant.name}&apos;s users, will be
+            set up here.
           </EmptyState>
         )}
         {tab === 'business' && tenant.kind === 'integrator' && <BusinessTab tenant={tenant} />}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDatabase, schemaVersion, type Db } from '../../electron/db/connection';
+import { MIGRATIONS, type Migration } from '../../electron/db/migrations';
+import { tempDataDir } from '../support/host-process';
+
+let db: Db | undefined;
+afterEach(() => {
+  if (db?.open) db.close();
+  db = undefined;
+});
+
+const v1 = MIGRATIONS.filter((m) => m.version === 1);
+const addColumn: Migration = {
+  version: 2,
+  name: 'tenant_tags',
+  sql: "ALTER TABLE tenants ADD COLUMN tags TEXT NOT NULL DEFAULT '';",
+};
+const broken: Migration = {
+  version: 3,
+  name: 'broken',
+  sql: 'CREATE TABLE extra (x INTEGER); INSERT INTO no_such_table VALUES (1);',
+};
+
+function seedV1(file: string) {
+  const opened = openDatabase({ file, migrations: v1 });
+  opened.db
+    .prepare(
+      `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
+       VALUES ('root', 'root', NULL, '/root/', 0, 'Partner', 'partner', 'now', 'now'),
+              ('c1', 'customer', 'root', '/root/c1/', 1, 'Old Customer', 'old customer', 'now', 'now')`,
+    )
+    .run();
+  opened.db.close();
+}
+
+describe('the local database', () => {
+  it('opens in WAL mode with foreign keys, at the latest schema version', () => {
+    const file = path.join(tempDataDir(), 'a.sqlite');
+    const opened = openDatabase({ file });
+    db = opened.db;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(opened).toMatchObject({ fromVersion: 0, version: MIGRATIONS.length, backupFile: null });
+  });
+
+  it('migrates an older schema, keeps its data, and copies the file first', () => {
+    const file = path.join(tempDataDir(), 'b.sqlite');
+    seedV1(file);
+    const opened = openDatabase({ file, migrations: [...v1, addColumn] });
+    db = opened.db;
+    expect(opened).toMatchObject({ fromVersion: 1, version: 2 });
+    expect(db.prepare("SELECT name, tags FROM tenants WHERE id = 'c1'").get()).toEqual({
+      name: 'Old Customer',
+      tags: '',
+    });
+    expect(opened.backupFile).toBe(`${file}.v1.bak`);
+    const backup = new Database(opened.backupFile ?? '', { readonly: true });
+    expect(backup.prepare("SELECT name FROM tenants WHERE id = 'c1'").get()).toEqual({
+      name: 'Old Customer',
+    });
+    backup.close();
+  });
+
+  it('a failed migration leaves the database exactly as it was and says so', () => {
+    const file = path.join(tempDataDir(), 'c.sqlite');
+    seedV1(file);
+    expect(() => openDatabase({ file, migrations: [...v1, addColumn, broken] })).toThrow(
+      /Could not upgrade the database to version 3 \(broken\).*Nothing was changed: the database is still at version 1/,
+    );
+    db = new Database(file);
+    expect(schemaVersion(db)).toBe(1);
+    // Migration 2 ran before 3 failed, and was rolled back with it.
+    const cols = (db.prepare('PRAGMA table_info(tenants)').all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(cols).not.toContain('tags');
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
+    expect(db.prepare("SELECT name FROM tenants WHERE id = 'c1'").get()).toEqual({
+      name: 'Old Customer',
+    });
+  });
+
+  it('refuses a database written by a newer app', () => {
+    const file = path.join(tempDataDir(), 'd.sqlite');
+    seedV1(file);
+    const raw = new Database(file);
+    raw.prepare('INSERT INTO schema_version (version, applied_at) VALUES (99, ?)').run('later');
+    raw.close();
+    expect(() => openDatabase({ file, migrations: v1 })).toThrow(/newer version of the app/);
+  });
+
+  it('refuses a corrupt file with a message that says what to do', () => {
+    const file = path.join(tempDataDir(), 'e.sqlite');
+    seedV1(file);
+    // Overwrite the middle of the file: the header stays valid, the pages do not.
+    const buf = fs.readFileSync(file);
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, Math.min(4096, buf.length - 4096));
+    fs.closeSync(fd);
+    expect(() => openDatabase({ file, migrations: v1 })).toThrow(
+      /integrity check|malformed|not a database/i,
+    );
+  });
+});
