@@ -2,7 +2,8 @@
 // screen is open (WS-Discovery 2005/04 sections 4.1 and 4.2; ONVIF Core 7.3.2).
 import dgram from 'node:dgram';
 import { newDiscoveredDevice, type DiscoveredDevice } from './discovered-device.js';
-import { listIPv4Interfaces, type ScanInterface } from './discovery.js';
+import { isInSubnet } from './addresses.js';
+import { resolveInterfaces, type ScanInterface } from './discovery.js';
 import { onvifError, type OnvifError } from './errors.js';
 import { WSD_MULTICAST_ADDRESS, WSD_PORT, parseWsdMessage } from './ws-discovery-messages.js';
 
@@ -25,9 +26,7 @@ export async function listenForAnnouncements(
 ): Promise<AnnouncementListener> {
   const group = options.multicastAddress ?? WSD_MULTICAST_ADDRESS;
   const port = options.port ?? WSD_PORT;
-  const interfaces = (options.interfaces ?? listIPv4Interfaces()).map((i) =>
-    typeof i === 'string' ? i : i.address,
-  );
+  const interfaces = resolveInterfaces(options.interfaces);
   const startedAt = performance.now();
   const errors: OnvifError[] = [];
   // Bound to the group address so only multicast reaches it; reuseAddr lets another listener
@@ -40,7 +39,7 @@ export async function listenForAnnouncements(
       resolve();
     });
   });
-  for (const address of interfaces) {
+  for (const { address } of interfaces) {
     try {
       socket.addMembership(group, address);
     } catch (error) {
@@ -56,7 +55,10 @@ export async function listenForAnnouncements(
       options.onHello(
         newDiscoveredDevice({
           record: message.record,
-          interfaceAddress: 'multicast',
+          // No IP_PKTINFO in node:dgram: attribute by subnet instead.
+          interfaceAddress:
+            interfaces.find((i) => isInSubnet(remote.address, i.address, i.netmask))?.address ??
+            'multicast',
           sourceAddress: remote.address,
           via: 'hello',
           at: new Date(),

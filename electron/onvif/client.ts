@@ -193,11 +193,19 @@ export class OnvifDeviceClient {
     return toResult(async () => {
       await this.discoverServices();
       if (this.services.media2) {
-        const r = await this.call('media2', 'GetProfiles', '<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>');
-        return children(r, 'Profiles').map((p) => profile(p, 2, child(p, 'Configurations', 'VideoEncoder')));
+        const r = await this.call(
+          'media2',
+          'GetProfiles',
+          '<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>',
+        );
+        return children(r, 'Profiles').map((p) =>
+          profile(p, 2, child(p, 'Configurations', 'VideoEncoder')),
+        );
       }
       const r = await this.call('media', 'GetProfiles', '<trt:GetProfiles/>');
-      return children(r, 'Profiles').map((p) => profile(p, 1, child(p, 'VideoEncoderConfiguration')));
+      return children(r, 'Profiles').map((p) =>
+        profile(p, 1, child(p, 'VideoEncoderConfiguration')),
+      );
     });
   }
 
@@ -249,11 +257,21 @@ export class OnvifDeviceClient {
   fetchSnapshot(snapshotUri: string): Promise<OnvifResult<Buffer>> {
     return toResult(async () => {
       const url = this.reachable(new URL(snapshotUri));
-      const reply = await this.authenticatedExchange(url, 'GET', {}, undefined, this.maxSnapshotBytes);
-      if (reply.status === 401 || reply.status === 403) throw new OnvifFailure(authError(this.host));
+      const reply = await this.authenticatedExchange(
+        url,
+        'GET',
+        {},
+        undefined,
+        this.maxSnapshotBytes,
+      );
+      if (reply.status === 401 || reply.status === 403)
+        throw new OnvifFailure(authError(this.host));
       if (reply.status !== 200) {
         throw new OnvifFailure(
-          onvifError('ONVIF_FAULT', `${this.host} answered the snapshot request with HTTP ${reply.status}.`),
+          onvifError(
+            'ONVIF_FAULT',
+            `${this.host} answered the snapshot request with HTTP ${reply.status}.`,
+          ),
         );
       }
       if (reply.body[0] !== 0xff || reply.body[1] !== 0xd8) {
@@ -287,12 +305,24 @@ export class OnvifDeviceClient {
 
   private async readClock(): Promise<DeviceClock> {
     const sentAt = Date.now();
-    const r = await this.call('device', 'GetSystemDateAndTime', '<tds:GetSystemDateAndTime/>', false);
+    const r = await this.call(
+      'device',
+      'GetSystemDateAndTime',
+      '<tds:GetSystemDateAndTime/>',
+      false,
+    );
     const receivedAt = Date.now();
     const utc = child(r, 'SystemDateAndTime', 'UTCDateTime');
     const n = (...path: string[]): number => Number(text(utc, ...path) ?? 'NaN');
     const cameraTime = new Date(
-      Date.UTC(n('Date', 'Year'), n('Date', 'Month') - 1, n('Date', 'Day'), n('Time', 'Hour'), n('Time', 'Minute'), n('Time', 'Second')),
+      Date.UTC(
+        n('Date', 'Year'),
+        n('Date', 'Month') - 1,
+        n('Date', 'Day'),
+        n('Time', 'Hour'),
+        n('Time', 'Minute'),
+        n('Time', 'Second'),
+      ),
     );
     if (Number.isNaN(cameraTime.getTime())) {
       // Some firmware reports only LocalDateTime or nothing usable: sign with our own clock.
@@ -314,7 +344,9 @@ export class OnvifDeviceClient {
     const caps = child(r, 'Capabilities');
     const read = (name: string): Partial<DeviceCapabilities> => {
       const x = text(caps, name, 'XAddr');
-      return x !== undefined && x !== '' ? { [`${name.charAt(0).toLowerCase()}${name.slice(1)}XAddr`]: x } : {};
+      return x !== undefined && x !== ''
+        ? { [`${name.charAt(0).toLowerCase()}${name.slice(1)}XAddr`]: x }
+        : {};
     };
     return {
       ...read('Device'),
@@ -326,7 +358,11 @@ export class OnvifDeviceClient {
   }
 
   private async readServices(): Promise<DeviceService[]> {
-    const r = await this.call('device', 'GetServices', '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>');
+    const r = await this.call(
+      'device',
+      'GetServices',
+      '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>',
+    );
     return children(r, 'Service').map((s) => {
       const major = text(s, 'Version', 'Major');
       const minor = text(s, 'Version', 'Minor');
@@ -408,9 +444,16 @@ export class OnvifDeviceClient {
     return this.readSoapReply(reply, operation, useAuth);
   }
 
-  private readSoapReply(reply: HttpReply, operation: string, authenticated: boolean): XmlValue | undefined {
+  private readSoapReply(
+    reply: HttpReply,
+    operation: string,
+    authenticated: boolean,
+  ): XmlValue | undefined {
     if (reply.status === 401 || reply.status === 403) throw new OnvifFailure(authError(this.host));
-    const parsed = reply.body.length > 0 ? parseSoapEnvelope(reply.body, { maxBytes: this.maxResponseBytes, source: this.host }) : undefined;
+    const parsed =
+      reply.body.length > 0
+        ? parseSoapEnvelope(reply.body, { maxBytes: this.maxResponseBytes, source: this.host })
+        : undefined;
     if (parsed && !parsed.ok) {
       // A wrong password answered with HTTP 400 and a non-SOAP body is still an auth problem.
       if (reply.status === 400 && authenticated) throw new OnvifFailure(authError(this.host));
@@ -427,7 +470,9 @@ export class OnvifDeviceClient {
     }
     const [responseName] = elementNames(body);
     if (responseName === undefined) {
-      throw new OnvifFailure(onvifError('ONVIF_BAD_XML', `${this.host} answered ${operation} with an empty SOAP body.`));
+      throw new OnvifFailure(
+        onvifError('ONVIF_BAD_XML', `${this.host} answered ${operation} with an empty SOAP body.`),
+      );
     }
     return child(body, responseName);
   }
@@ -462,7 +507,11 @@ export class OnvifDeviceClient {
     if (!credentials) return this.exchange(url, method, headers, body, maxBytes);
     const uri = `${url.pathname}${url.search}`;
     const withAuth = (): Record<string, string> => {
-      if (this.digest) return { ...headers, Authorization: digestAuthorization(this.digest, credentials, method, uri) };
+      if (this.digest)
+        return {
+          ...headers,
+          Authorization: digestAuthorization(this.digest, credentials, method, uri),
+        };
       if (this.basic) return { ...headers, Authorization: basicAuthorization(credentials) };
       return headers;
     };
@@ -503,7 +552,12 @@ function items(node: XmlValue | undefined): EventItem[] {
  * (or carrying a MessageDescription) is a topic. Prefixes were stripped by the parser, so the
  * ONVIF topic namespace prefix `tns1:` is put back on the root segment.
  */
-function collectTopics(node: XmlValue | undefined, path: string[], out: EventTopic[], depth: number): void {
+function collectTopics(
+  node: XmlValue | undefined,
+  path: string[],
+  out: EventTopic[],
+  depth: number,
+): void {
   if (depth > 16 || !isObject(node)) return;
   for (const name of elementNames(node)) {
     if (name === 'MessageDescription' || name === 'Documentation') continue;
@@ -524,7 +578,9 @@ function collectTopics(node: XmlValue | undefined, path: string[], out: EventTop
 
 function requireText(value: string | undefined, host: string, operation: string): string {
   if (value === undefined || value.trim() === '') {
-    throw new OnvifFailure(onvifError('ONVIF_BAD_XML', `${host} answered ${operation} without a URI.`));
+    throw new OnvifFailure(
+      onvifError('ONVIF_BAD_XML', `${host} answered ${operation} without a URI.`),
+    );
   }
   return value.trim();
 }

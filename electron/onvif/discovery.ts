@@ -86,7 +86,7 @@ export function listIPv4Interfaces(): ScanInterface[] {
   return result;
 }
 
-function resolveInterfaces(requested: DiscoveryOptions['interfaces']): ScanInterface[] {
+export function resolveInterfaces(requested: DiscoveryOptions['interfaces']): ScanInterface[] {
   if (requested === undefined) return listIPv4Interfaces();
   const known = Object.entries(os.networkInterfaces()).flatMap(([name, list]) =>
     (list ?? []).filter((a) => a.family === 'IPv4').map((a) => ({ ...a, name })),
@@ -107,9 +107,16 @@ interface ProbeSocket {
   iface?: ScanInterface;
 }
 
+/**
+ * Receive buffer asked for each probe socket. A probe makes every camera on the segment answer
+ * within APP_MAX_DELAY (500 ms); with the kernel default (~208 KiB, about 100 datagrams) a
+ * hundred cameras overflow it and answers are lost. The kernel caps this at net.core.rmem_max.
+ */
+const PROBE_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function bindSocket(address: string | undefined): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp4' });
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: PROBE_RECV_BUFFER_BYTES });
     const onError = (error: Error): void => {
       socket.close();
       reject(error);
@@ -183,7 +190,10 @@ export async function probeAllInterfaces(options: DiscoveryOptions = {}): Promis
           sockets.push(wildcard);
         } catch (error) {
           errors.push(
-            onvifError('ONVIF_UNREACHABLE', `Cannot open a unicast probe socket: ${reason(error)}.`),
+            onvifError(
+              'ONVIF_UNREACHABLE',
+              `Cannot open a unicast probe socket: ${reason(error)}.`,
+            ),
           );
           break;
         }
@@ -230,7 +240,9 @@ export async function probeAllInterfaces(options: DiscoveryOptions = {}): Promis
       for (const record of message.matches) onRecord(record, origin, remote.address);
     });
     probe.socket.on('error', (error) => {
-      errors.push(onvifError('ONVIF_UNREACHABLE', `Probe socket ${probe.label}: ${error.message}.`));
+      errors.push(
+        onvifError('ONVIF_UNREACHABLE', `Probe socket ${probe.label}: ${error.message}.`),
+      );
     });
   }
 

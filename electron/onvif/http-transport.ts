@@ -102,7 +102,11 @@ export function httpExchange(request: HttpRequest): Promise<HttpReply> {
           });
         });
         res.on('error', (error) =>
-          done(new OnvifFailure(onvifError('ONVIF_UNREACHABLE', networkMessage(host, undefined, error.message)))),
+          done(
+            new OnvifFailure(
+              onvifError('ONVIF_UNREACHABLE', networkMessage(host, undefined, error.message)),
+            ),
+          ),
         );
       },
     );
@@ -117,7 +121,11 @@ export function httpExchange(request: HttpRequest): Promise<HttpReply> {
       );
     }, request.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => {
-      done(new OnvifFailure(onvifError('ONVIF_UNREACHABLE', networkMessage(host, error.code, error.message))));
+      done(
+        new OnvifFailure(
+          onvifError('ONVIF_UNREACHABLE', networkMessage(host, error.code, error.message)),
+        ),
+      );
     });
     req.end(body);
   });
@@ -177,7 +185,9 @@ export function parseAuthChallenges(headers: string[]): AuthChallenges {
     }
   }
   // Prefer the strongest algorithm the device offers (RFC 7616 section 3.7).
-  result.digest.sort((a, b) => (a.algorithm === 'SHA-256' ? 0 : 1) - (b.algorithm === 'SHA-256' ? 0 : 1));
+  result.digest.sort(
+    (a, b) => (a.algorithm === 'SHA-256' ? 0 : 1) - (b.algorithm === 'SHA-256' ? 0 : 1),
+  );
   return result;
 }
 
@@ -206,7 +216,8 @@ export function digestAuthorization(
   const h = (v: string): string => digestHash(challenge.algorithm, v);
   const ha1 = h(`${credentials.username}:${challenge.realm}:${credentials.password}`);
   const ha2 = h(`${method}:${uri}`);
-  const useQop = challenge.qop !== undefined && challenge.qop.split(',').some((q) => q.trim() === 'auth');
+  const useQop =
+    challenge.qop !== undefined && challenge.qop.split(',').some((q) => q.trim() === 'auth');
   const response = useQop
     ? h(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${ha2}`)
     : h(`${ha1}:${challenge.nonce}:${ha2}`);

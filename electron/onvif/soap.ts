@@ -89,4 +89,3 @@ export function faultToError(fault: XmlValue, host: string, operation: string): 
   const reason = (text(reasonNode) ?? '').trim() || codes.join('/') || 'no reason given';
   return onvifError('ONVIF_FAULT', `${host} refused ${operation}: ${reason}.`);
 }
-

@@ -172,7 +172,11 @@ export function attr(node: XmlValue | undefined, name: string): string | undefin
 }
 
 /** Depth-first search for the first element with this local name. */
-export function findFirst(node: XmlValue | undefined, name: string, depth = 0): XmlValue | undefined {
+export function findFirst(
+  node: XmlValue | undefined,
+  name: string,
+  depth = 0,
+): XmlValue | undefined {
   if (depth > 64 || node === undefined) return undefined;
   if (Array.isArray(node)) {
     for (const item of node) {

@@ -1,0 +1,79 @@
+/**
+ * The Customers screen in Chromium on the 100,000-customer seed: time from navigation to the first
+ * rows on screen, and the longest frame while scrolling through the virtualized list.
+ */
+import { chromium } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startHostProcess } from '../test/support/host-process';
+import { atMost, median, type Figures } from './lib';
+import { copySeed, ensureSeed } from './seed';
+
+declare global {
+  interface Window {
+    __firstRowAt?: number;
+  }
+}
+
+export async function run(): Promise<Figures> {
+  ensureSeed();
+  const dataDir = copySeed(path.resolve('bench/.work/ui-seed'));
+  const host = await startHostProcess({ dataDir });
+  const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) =>
+    fs.existsSync(p),
+  );
+  const browser = await chromium.launch({
+    ...(executablePath ? { executablePath } : {}),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    // Records when the first list row is in the DOM, relative to navigation start.
+    await page.addInitScript(() => {
+      const obs = new MutationObserver(() => {
+        if (document.querySelector('[data-testid="tenant-row"]')) {
+          window.__firstRowAt = performance.now();
+          obs.disconnect();
+        }
+      });
+      obs.observe(document, { childList: true, subtree: true });
+    });
+    const renders: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto(i === 0 ? host.url : `${host.origin}/#/customers`);
+      if (i > 0) await page.reload();
+      await page.waitForSelector('[data-testid="tenant-row"]');
+      renders.push(await page.evaluate(() => window.__firstRowAt ?? Number.NaN));
+    }
+    const count = await page.getByTestId('list-count').textContent();
+
+    // Scroll through the list for ~4 s and record every frame's duration.
+    const frames = await page.evaluate(async () => {
+      const list = document.querySelector<HTMLElement>('[data-testid="tenant-list"]');
+      if (!list) throw new Error('no list');
+      const deltas: number[] = [];
+      let last = performance.now();
+      const end = last + 4000;
+      await new Promise<void>((resolve) => {
+        const step = (now: number) => {
+          deltas.push(now - last);
+          last = now;
+          list.scrollTop += 1200 + Math.round(Math.random() * 4000);
+          if (now < end) requestAnimationFrame(step);
+          else resolve();
+        };
+        requestAnimationFrame(step);
+      });
+      return deltas.slice(1);
+    });
+    const longest = Math.max(...frames);
+    return {
+      customers_first_render_ms: atMost(median(renders), 500, 'ms'),
+      customers_scroll_longest_frame_ms: atMost(longest, 50, 'ms'),
+      customers_scroll_frames: { value: frames.length, unit: `frames (${count ?? ''})` },
+    };
+  } finally {
+    await browser.close();
+    await host.stop();
+  }
+}
