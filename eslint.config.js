@@ -31,6 +31,7 @@ export default tseslint.config(
   {
     ignores: [
       'out/**',
+      'out-*/**',
       'dist/**',
       'release/**',
       'node_modules/**',

@@ -8,12 +8,11 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const outputs = [
-  'out/host/host.cjs',
-  'out/main/main.cjs',
-  'out/preload/preload.cjs',
-  'out/renderer/index.html',
-];
+// VMS_OUT_DIR lets parallel work (or a second checkout) build somewhere other than out/.
+const outDir = process.env.VMS_OUT_DIR ?? 'out';
+const outputs = ['host/host.cjs', 'main/main.cjs', 'preload/preload.cjs', 'renderer/index.html'].map(
+  (o) => `${outDir}/${o}`,
+);
 const sources = [
   'shared',
   'electron',
@@ -54,28 +53,28 @@ const common = {
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
 };
 
-await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: path.join(root, outDir, 'renderer') } });
 await Promise.all([
   esbuild({
     ...common,
     entryPoints: ['electron/host/main.ts'],
-    outfile: 'out/host/host.cjs',
+    outfile: `${outDir}/host/host.cjs`,
     external: ['better-sqlite3'],
   }),
   esbuild({
     ...common,
     entryPoints: ['electron/shell/main.ts'],
-    outfile: 'out/main/main.cjs',
+    outfile: `${outDir}/main/main.cjs`,
     external: ['electron', 'better-sqlite3', 'electron-store'],
   }),
   // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.
   esbuild({
     ...common,
     entryPoints: ['electron/shell/preload.ts'],
-    outfile: 'out/preload/preload.cjs',
+    outfile: `${outDir}/preload/preload.cjs`,
     external: ['electron'],
     platform: 'browser',
     format: 'cjs',
   }),
 ]);
-console.log('built out/');
+console.log(`built ${outDir}/`);

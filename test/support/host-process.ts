@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const HOST_BUNDLE = path.resolve('out/host/host.cjs');
+export const HOST_BUNDLE = path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/host.cjs');
 
 export interface HostProcess {
   url: string;
