@@ -12,6 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
+    // VMS_DEBUG_BUILD=1 keeps names readable for profiling.
+    minify: process.env.VMS_DEBUG_BUILD !== '1',
     chunkSizeWarningLimit: 1500,
   },
 });

@@ -26,8 +26,15 @@ const all: Figures = { ...previous };
 for (const [name, load] of Object.entries(groups)) {
   if (wanted.length && !wanted.includes(name)) continue;
   console.error(`bench: ${name}…`);
-  const figures = await (await load()).run();
-  Object.assign(all, figures);
+  try {
+    const figures = await (await load()).run();
+    delete all[`${name}_failed`];
+    Object.assign(all, figures);
+  } catch (err) {
+    // One failing group does not lose the others' figures; the failure is in the table.
+    console.error(`bench: ${name} failed:`, err);
+    all[`${name}_failed`] = { value: 1, unit: String(err instanceof Error ? err.message.split('\n')[0] : err) };
+  }
 }
 
 const rows = Object.entries(all).map(([name, f]) => [

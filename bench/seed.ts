@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../electron/db/migrations';
 import { databaseFile } from '../electron/app/paths';
 
 export const SEED_DIR = path.resolve('bench/.work/seed');
-export const SEED_VERSION = `v${MIGRATIONS.length}-1`;
+export const SEED_VERSION = `v${MIGRATIONS.length}-2`;
 
 export interface SeedInfo {
   dataDir: string;
@@ -150,7 +150,7 @@ export function ensureSeed(log: (s: string) => void = console.error): SeedInfo {
             : (integrators[(c * 104729) % integrators.length] ?? big);
       const id = `cus-${pad(c)}`;
       const name = `${WORDS[c % WORDS.length]} ${KINDS[(c >> 3) % KINDS.length]} ${c}`;
-      const cameras = c === 10_000 + 100 ? 1000 : c < 10_000 ? 10 : 9;
+      const cameras = c === 10_000 + 100 ? 1000 : 10;
       const users = 3;
       const created = iso(c % 700);
       insertTenant.run(

@@ -17,6 +17,13 @@ function likePattern(search: string): string {
   return `%${search.toLocaleLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** "North Region › Retail": the ancestors' names; the partner account itself only when it is the parent. */
+function parentPath(path: string, names: Map<string, string>): string {
+  const ids = path.split('/').filter(Boolean).slice(0, -1);
+  const shown = ids.length > 1 ? ids.slice(1) : ids;
+  return shown.map((id) => names.get(id) ?? '?').join(' › ');
+}
+
 /**
  * The Customers list: one page of the tenants below a scope, searched, filtered and sorted in SQL.
  * The parent path ("Partner › North › Retail") comes from an in-memory map of the non-customer
@@ -89,12 +96,7 @@ export class TenantLists {
         kind: r.kind,
         name: r.name,
         parentId: r.parent_id,
-        parentPath: r.path
-          .split('/')
-          .filter(Boolean)
-          .slice(0, -1)
-          .map((id) => names.get(id) ?? '?')
-          .join(' › '),
+        parentPath: parentPath(r.path, names),
         status: r.disabled_by ? 'disabled' : 'active',
         cameraCount: r.camera_count,
         userCount: r.user_count,

@@ -118,7 +118,7 @@ describe('the Customers list', () => {
       'Shoe 100%_shop',
     ]);
     expect(inNorth.rows.find((r) => r.name === 'Shoe 100%_shop')?.parentPath).toBe(
-      'My partner account › North Region › Retail',
+      'North Region › Retail',
     );
     expect((await core.call('tenants.list', { search: 'bakery' })).rows.map((r) => r.name)).toEqual(
       ['Bakery North', 'Bakery South'],

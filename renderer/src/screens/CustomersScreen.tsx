@@ -78,7 +78,7 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
   };
 
   return (
-    <section className="screen" aria-labelledby="customers-title">
+    <section className="screen fill" aria-labelledby="customers-title">
       <header className="screen-header">
         <div>
           <h1 id="customers-title">Customers</h1>

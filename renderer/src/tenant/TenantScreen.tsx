@@ -102,7 +102,7 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
               </span>
             )}
             <span className="muted">
-              {tenant.cameraCount} cameras · {tenant.userCount} users · under {parent?.name ?? '—'}
+              {tenant.kind === 'customer' ? `${tenant.cameraCount} cameras · ${tenant.userCount} users · ` : ''}under {parent?.name ?? '—'}
             </span>
           </div>
         </div>
