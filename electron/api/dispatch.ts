@@ -58,7 +58,7 @@ export function createDispatch(handlers: Handlers, log?: (err: unknown) => void)
       };
     }
     const spec = apiContract[method];
-    const parsed = spec.input.safeParse(input ?? {});
+    const parsed = spec.input.safeParse(input === undefined ? {} : input);
     if (!parsed.success)
       return { ok: false, error: validationError(parsed.error, method).toBody() };
     try {
