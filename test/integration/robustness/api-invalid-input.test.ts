@@ -49,31 +49,60 @@ beforeAll(async () => {
   core = openTestCore();
   const north = await core.call('tenants.create', integrator('North'));
   const c = await core.call('tenants.create', customer('Home', { parentId: north.id }));
-  await core.call('cameras.addManual', { customerId: c.id, name: 'Door', streamUrl: 'rtsp://192.0.2.1/a' });
+  await core.call('cameras.addManual', {
+    customerId: c.id,
+    name: 'Door',
+    streamUrl: 'rtsp://192.0.2.1/a',
+  });
   before = databaseChecksum(core.db);
 });
 afterAll(() => core?.close());
 
 describe('invalid input to every API method', () => {
-  it.each(METHOD_NAMES.map((m) => [m]))('%s refuses wrong shapes and wrong types', async (method: MethodName) => {
-    const schema = apiContract[method].input as z.ZodType;
-    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    const props = json.oneOf ?? json.anyOf ? Object.assign({}, ...(json.oneOf ?? json.anyOf ?? []).map((v) => v.properties)) : (json.properties ?? {});
-    const inputs: unknown[] = [null, 42, 'text', [], [{}], true];
-    for (const name of propertyNames(json)) inputs.push({ [name]: wrongValue((props as Record<string, JsonSchema>)[name]) });
-    for (const input of inputs) {
-      if (schema.safeParse(input).success) continue; // e.g. an empty-input method ignores unknown keys
-      const env = await core.dispatch(method, input);
-      expect(env.ok, `${method} accepted ${JSON.stringify(input)}`).toBe(false);
-      if (!env.ok) expect(env.error.code).toBe('VALIDATION');
-    }
-    expect(databaseChecksum(core.db)).toBe(before);
-  });
+  it.each(METHOD_NAMES.map((m) => [m]))(
+    '%s refuses wrong shapes and wrong types',
+    async (method: MethodName) => {
+      const schema = apiContract[method].input as z.ZodType;
+      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+      const props =
+        (json.oneOf ?? json.anyOf)
+          ? Object.assign({}, ...(json.oneOf ?? json.anyOf ?? []).map((v) => v.properties))
+          : (json.properties ?? {});
+      const inputs: unknown[] = [null, 42, 'text', [], [{}], true];
+      for (const name of propertyNames(json))
+        inputs.push({ [name]: wrongValue((props as Record<string, JsonSchema>)[name]) });
+      for (const input of inputs) {
+        if (schema.safeParse(input).success) continue; // e.g. an empty-input method ignores unknown keys
+        const env = await core.dispatch(method, input);
+        expect(env.ok, `${method} accepted ${JSON.stringify(input)}`).toBe(false);
+        if (!env.ok) expect(env.error.code).toBe('VALIDATION');
+      }
+      expect(databaseChecksum(core.db)).toBe(before);
+    },
+  );
 
   it('random JSON against random methods: whatever the schema refuses is refused and writes nothing', async () => {
-    const keys = [...new Set(METHOD_NAMES.flatMap((m) => propertyNames(z.toJSONSchema(apiContract[m].input as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchema)))];
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 300 }), fc.constantFrom('', 'root', 'customer', 'integrator', -1, 1e309));
-    const input = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 6 }));
+    const keys = [
+      ...new Set(
+        METHOD_NAMES.flatMap((m) =>
+          propertyNames(
+            z.toJSONSchema(apiContract[m].input as z.ZodType, {
+              io: 'input',
+              unrepresentable: 'any',
+            }) as JsonSchema,
+          ),
+        ),
+      ),
+    ];
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.string({ maxLength: 300 }),
+      fc.constantFrom('', 'root', 'customer', 'integrator', -1, Number.MAX_VALUE),
+    );
+    const input = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 6 }),
+    );
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...METHOD_NAMES), input, async (method, raw) => {

@@ -25,7 +25,9 @@ describe('durability under kill -9', () => {
     for (let round = 0; round < 4; round++) {
       const host = await startHostProcess({ dataDir });
       const method = round % 2 === 0 ? 'tenants.disable' : 'tenants.enable';
-      const body = JSON.stringify(round % 2 === 0 ? { id: c.id } : { id: c.id, mode: 'enable_all_cameras' });
+      const body = JSON.stringify(
+        round % 2 === 0 ? { id: c.id } : { id: c.id, mode: 'enable_all_cameras' },
+      );
       const request = fetch(`${host.origin}/api/${method}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
@@ -37,12 +39,20 @@ describe('durability under kill -9', () => {
       await new Promise((r) => setTimeout(r, 5 + round * 15));
       host.child.kill('SIGKILL');
       const status = await request;
-      await new Promise((r) => host.child.exitCode !== null || host.child.signalCode !== null ? r(null) : host.child.once('exit', r));
+      await new Promise((r) =>
+        host.child.exitCode !== null || host.child.signalCode !== null
+          ? r(null)
+          : host.child.once('exit', r),
+      );
 
       const db = new Database(databaseFile(dataDir));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const tenant = db.prepare('SELECT own_disabled, disabled_by FROM tenants WHERE id = ?').get(c.id) as { own_disabled: number; disabled_by: string | null };
-      const recording = (db.prepare('SELECT COUNT(*) AS n FROM cameras WHERE recording = 1').get() as { n: number }).n;
+      const tenant = db
+        .prepare('SELECT own_disabled, disabled_by FROM tenants WHERE id = ?')
+        .get(c.id) as { own_disabled: number; disabled_by: string | null };
+      const recording = (
+        db.prepare('SELECT COUNT(*) AS n FROM cameras WHERE recording = 1').get() as { n: number }
+      ).n;
       db.close();
       // Either the whole cascade is there or none of it.
       expect(recording).toBe(tenant.own_disabled ? 0 : 60_000);
@@ -57,7 +67,9 @@ describe('durability under kill -9', () => {
     const dataDir = tempDataDir();
     const seed = openTestCore(dataDir);
     await seed.call('tenants.create', customer('Keep Me'));
-    const version = (seed.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v;
+    const version = (
+      seed.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }
+    ).v;
     seed.close();
     // A child process runs one more, slow migration; it is killed while the migration runs.
     const script = path.join(dataDir, 'migrate.ts');
@@ -71,10 +83,14 @@ openDatabase({ file: ${JSON.stringify(databaseFile(dataDir))}, migrations: [...M
 console.log('done');
 `,
     );
-    const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('migrating') && resolve()));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', () => out.includes('migrating') && resolve()),
+    );
     await new Promise((r) => setTimeout(r, 700));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -83,9 +99,16 @@ console.log('done');
     const reopened = openTestCore(dataDir);
     try {
       expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect((reopened.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v).toBe(version);
-      expect(reopened.db.prepare("SELECT name FROM sqlite_master WHERE name = 'filler'").get()).toBeUndefined();
-      expect((await reopened.call('tenants.list', {})).rows.map((r) => r.name)).toEqual(['Keep Me']);
+      expect(
+        (reopened.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number })
+          .v,
+      ).toBe(version);
+      expect(
+        reopened.db.prepare("SELECT name FROM sqlite_master WHERE name = 'filler'").get(),
+      ).toBeUndefined();
+      expect((await reopened.call('tenants.list', {})).rows.map((r) => r.name)).toEqual([
+        'Keep Me',
+      ]);
     } finally {
       reopened.close();
     }
@@ -95,10 +118,24 @@ console.log('done');
     const dataDir = tempDataDir();
     const host = await startHostProcess({ dataDir });
     const post = (method: string, input: unknown) =>
-      fetch(`${host.origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` }, body: JSON.stringify(input) });
+      fetch(`${host.origin}/api/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
+        body: JSON.stringify(input),
+      });
     await post('tenants.create', customer('Before Backup'));
     const backupFile = path.join(tempDataDir(), 'backup.sqlite');
-    const child = spawn(process.execPath, [path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/host.cjs'), '--data-dir', dataDir, 'backup', backupFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/host.cjs'),
+        '--data-dir',
+        dataDir,
+        'backup',
+        backupFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
@@ -112,7 +149,9 @@ console.log('done');
     const restored = openTestCore(restoredDir);
     try {
       expect(restored.db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect((await restored.call('tenants.list', {})).rows.map((r) => r.name)).toEqual(['Before Backup']);
+      expect((await restored.call('tenants.list', {})).rows.map((r) => r.name)).toEqual([
+        'Before Backup',
+      ]);
     } finally {
       restored.close();
     }
