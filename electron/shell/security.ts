@@ -20,6 +20,7 @@ export interface SecureWebPreferences {
   webviewTag: false;
   experimentalFeatures: false;
   spellcheck: boolean;
+  disableBlinkFeatures: string;
 }
 
 export function secureWebPreferences(preload: string): SecureWebPreferences {
@@ -35,6 +36,8 @@ export function secureWebPreferences(preload: string): SecureWebPreferences {
     webviewTag: false,
     experimentalFeatures: false,
     spellcheck: true,
+    // Middle-click (auxclick) would otherwise open links in a new window.
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 
