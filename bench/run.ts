@@ -11,6 +11,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<Figures> }>> = {
   host: () => import('./host.bench'),
   core: () => import('./core.bench'),
   ui: () => import('./ui.bench'),
+  people: () => import('./people.bench'),
 };
 
 const onvifBench = path.resolve('bench/onvif/discovery.bench.ts');
@@ -33,7 +34,10 @@ for (const [name, load] of Object.entries(groups)) {
   } catch (err) {
     // One failing group does not lose the others' figures; the failure is in the table.
     console.error(`bench: ${name} failed:`, err);
-    all[`${name}_failed`] = { value: 1, unit: String(err instanceof Error ? err.message.split('\n')[0] : err) };
+    all[`${name}_failed`] = {
+      value: 1,
+      unit: String(err instanceof Error ? err.message.split('\n')[0] : err),
+    };
   }
 }
 

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../electron/db/connection';
-import { MIGRATIONS } from '../electron/db/migrations';
 import { databaseFile } from '../electron/app/paths';
 
 export const SEED_DIR = path.resolve('bench/.work/seed');
-export const SEED_VERSION = `v${MIGRATIONS.length}-2`;
+// Copies are migrated when opened, so a new migration does not force a new seed.
+export const SEED_VERSION = 'v5-4';
 
 export interface SeedInfo {
   dataDir: string;
@@ -130,13 +130,13 @@ export function ensureSeed(log: (s: string) => void = console.error): SeedInfo {
       let parent = root;
       for (let d = 0; d < 5; d++) parent = addIntegrator(parent);
     }
-    while (integrators.length < 1000) {
+    while (integrators.length < 999) {
       const parent = n % 3 === 0 ? root : (integrators[(n * 7919) % integrators.length] ?? root);
       addIntegrator(parent.depth >= 3 ? root : parent);
     }
-    // The big integrator: a top-level one with 10,000 customers x 10 cameras below it.
-    const big = integrators.find((i) => i.depth === 1);
-    if (!big) throw new Error('seed: no top-level integrator');
+    // The big integrator: a top-level one of its own with 10,000 customers x 10 cameras below it.
+    const others = [...integrators];
+    const big = addIntegrator(root);
     info.bigIntegratorId = big.id;
     const deepParents = integrators.filter((i) => i.depth === 5);
     let cam = 0;
@@ -147,7 +147,7 @@ export function ensureSeed(log: (s: string) => void = console.error): SeedInfo {
           ? big
           : c < 10_100
             ? (deepParents[c % deepParents.length] ?? big)
-            : (integrators[(c * 104729) % integrators.length] ?? big);
+            : (others[(c * 104729) % others.length] ?? big);
       const id = `cus-${pad(c)}`;
       const name = `${WORDS[c % WORDS.length]} ${KINDS[(c >> 3) % KINDS.length]} ${c}`;
       const cameras = c === 10_000 + 100 ? 1000 : 10;

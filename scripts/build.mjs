@@ -10,9 +10,12 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 // VMS_OUT_DIR lets parallel work (or a second checkout) build somewhere other than out/.
 const outDir = process.env.VMS_OUT_DIR ?? 'out';
-const outputs = ['host/host.cjs', 'main/main.cjs', 'preload/preload.cjs', 'renderer/index.html'].map(
-  (o) => `${outDir}/${o}`,
-);
+const outputs = [
+  'host/host.cjs',
+  'main/main.cjs',
+  'preload/preload.cjs',
+  'renderer/index.html',
+].map((o) => `${outDir}/${o}`);
 const sources = [
   'shared',
   'electron',
@@ -53,7 +56,11 @@ const common = {
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
 };
 
-await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir: path.join(root, outDir, 'renderer') } });
+await viteBuild({
+  configFile: path.join(root, 'vite.config.ts'),
+  logLevel: 'warn',
+  build: { outDir: path.join(root, outDir, 'renderer') },
+});
 await Promise.all([
   esbuild({
     ...common,

@@ -14,14 +14,33 @@ const call = async (method: string, input: unknown): Promise<{ id: string }> => 
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
     body: JSON.stringify(input),
   });
-  const env = (await res.json()) as { ok: boolean; result: { id: string }; error?: { message: string } };
+  const env = (await res.json()) as {
+    ok: boolean;
+    result: { id: string };
+    error?: { message: string };
+  };
   if (!env.ok) throw new Error(`${method}: ${env.error?.message}`);
   return env.result;
 };
 
-const north = await call('tenants.create', { kind: 'integrator', name: 'North Region Security', contactPerson: 'Anna Berg', email: 'ops@north.example', phone: '+46 8 555 0101' });
-const retail = await call('tenants.create', { kind: 'integrator', name: 'Retail Partners', parentId: north.id, email: 'retail@north.example' });
-const south = await call('tenants.create', { kind: 'integrator', name: 'South Coast Integrators', email: 'hello@southcoast.example' });
+const north = await call('tenants.create', {
+  kind: 'integrator',
+  name: 'North Region Security',
+  contactPerson: 'Anna Berg',
+  email: 'ops@north.example',
+  phone: '+46 8 555 0101',
+});
+const retail = await call('tenants.create', {
+  kind: 'integrator',
+  name: 'Retail Partners',
+  parentId: north.id,
+  email: 'retail@north.example',
+});
+const south = await call('tenants.create', {
+  kind: 'integrator',
+  name: 'South Coast Integrators',
+  email: 'hello@southcoast.example',
+});
 const customers: { id: string }[] = [];
 const names = [
   ['Smith Residence', 'root'],
@@ -34,11 +53,23 @@ const names = [
   ['Nova Warehouse', south.id],
 ] as const;
 for (const [name, parentId] of names) {
-  customers.push(await call('tenants.create', { kind: 'customer', name, parentId, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`, timeZone: 'Europe/Stockholm' }));
+  customers.push(
+    await call('tenants.create', {
+      kind: 'customer',
+      name,
+      parentId,
+      email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`,
+      timeZone: 'Europe/Stockholm',
+    }),
+  );
 }
 for (const [i, c] of customers.entries()) {
   for (let k = 0; k < (i % 4) + 1; k++) {
-    await call('cameras.addManual', { customerId: c.id, name: ['Front door', 'Garage', 'Garden', 'Back yard'][k], streamUrl: `rtsp://192.0.2.${10 + i}/stream${k}` });
+    await call('cameras.addManual', {
+      customerId: c.id,
+      name: ['Front door', 'Garage', 'Garden', 'Back yard'][k],
+      streamUrl: `rtsp://192.0.2.${10 + i}/stream${k}`,
+    });
   }
 }
 await call('modules.set', { tenantId: north.id, moduleId: 'camera_sharing', enabled: false });
@@ -49,8 +80,13 @@ const cams = (await call('cameras.list', { customerId: garage.id })) as unknown 
 if (cams[1]) await call('cameras.setEnabled', { id: cams[1].id, enabled: false });
 await call('tenants.disable', { id: garage.id });
 
-const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu'] });
+const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) =>
+  fs.existsSync(p),
+);
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
 fs.mkdirSync('docs', { recursive: true });
 const shot = async (p: Page, name: string) => {

@@ -21,8 +21,36 @@ import {
   tenantSchema,
   updateTenantSchema,
 } from './tenancy';
-import { cameraSchema, createManualCameraSchema, setCameraEnabledSchema } from './cameras';
+import {
+  addPnpCameraSchema,
+  attachOnvifSchema,
+  attachResultSchema,
+  cameraSchema,
+  createManualCameraSchema,
+  discoveredDeviceSchema,
+  discoveryProgressSchema,
+  discoveryStateSchema,
+  setCameraEnabledSchema,
+  startDiscoverySchema,
+  updateCameraSchema,
+} from './cameras';
 import { idField } from './validation';
+import {
+  accessActionSchema,
+  createRoleSchema,
+  createUserSchema,
+  deleteRoleSchema,
+  listUsersSchema,
+  passwordResetSchema,
+  roleSchema,
+  setPasswordSchema,
+  setupStatusSchema,
+  updateRoleSchema,
+  updateUserSchema,
+  userSchema,
+} from './people';
+import { accessDecisionSchema, userAccessMatrixSchema } from './user-access';
+import { alertMethods } from './alerts/contract';
 
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -79,12 +107,58 @@ export const apiContract = {
   'cameras.addManual': method(createManualCameraSchema, cameraSchema),
   'cameras.setEnabled': method(setCameraEnabledSchema, cameraSchema),
   'cameras.remove': method(byId, ok),
+  'cameras.get': method(byId, cameraSchema),
+  'cameras.attachOnvif': method(
+    attachOnvifSchema,
+    z.object({ results: z.array(attachResultSchema) }),
+  ),
+  'cameras.addPnp': method(addPnpCameraSchema, cameraSchema),
+  'cameras.update': method(updateCameraSchema, cameraSchema),
+  'cameras.recheck': method(byId, cameraSchema),
+  'cameras.snapshot': method(byId, z.object({ dataUrl: z.string().nullable() })),
+
+  'discovery.start': method(startDiscoverySchema, discoveryStateSchema),
+  'discovery.stop': method(z.object({}), ok),
+  'discovery.state': method(z.object({}), discoveryStateSchema),
+
+  'users.list': method(listUsersSchema, z.array(userSchema)),
+  'users.get': method(byId, userSchema),
+  'users.create': method(createUserSchema, userSchema),
+  'users.update': method(updateUserSchema, userSchema),
+  'users.setActive': method(z.object({ id: idField, active: z.boolean() }), userSchema),
+  'users.setOwner': method(byId, userSchema),
+  'users.delete': method(byId, ok),
+  'users.setPassword': method(setPasswordSchema, userSchema),
+  'users.sendPasswordReset': method(byId, passwordResetSchema),
+  'users.passwordResets': method(byId, z.array(passwordResetSchema)),
+  'roles.list': method(z.object({ tenantId: idField }), z.array(roleSchema)),
+  'roles.get': method(byId, roleSchema),
+  'roles.create': method(createRoleSchema, roleSchema),
+  'roles.update': method(updateRoleSchema, roleSchema),
+  'roles.delete': method(deleteRoleSchema, ok),
+  'access.matrix': method(z.object({ userId: idField }), userAccessMatrixSchema),
+  'access.explain': method(
+    z.object({ userId: idField, action: accessActionSchema, cameraId: idField.optional() }),
+    accessDecisionSchema,
+  ),
+  'setup.status': method(z.object({ customerId: idField }), setupStatusSchema),
+  ...alertMethods,
 } as const;
 
 /** Events the main side pushes to every window. */
 export const apiEvents = {
   /** Tenants changed (created, edited, moved, deleted, disabled, enabled): lists refetch. */
   'tenants.changed': z.object({ ids: z.array(z.string()) }),
+  /** Site scan: a device answered, or a known one changed (new address, clock skew read). */
+  'discovery.device': z.object({ scanId: z.string(), device: discoveredDeviceSchema }),
+  'discovery.progress': discoveryProgressSchema,
+  'discovery.done': z.object({
+    scanId: z.string(),
+    devicesFound: z.number(),
+    durationMs: z.number(),
+    errors: z.array(z.string()),
+    stopped: z.boolean(),
+  }),
 } as const;
 
 export type ApiContract = typeof apiContract;

@@ -29,7 +29,7 @@ export function toErrorBody(err: unknown, log?: (err: unknown) => void): ApiErro
         'That change conflicts with data saved meanwhile (another window?). Refresh and try again.',
     };
   }
-  if (typeof sqliteCode === 'string' && sqliteCode === 'SQLITE_BUSY') {
+  if (typeof sqliteCode === 'string' && sqliteCode.startsWith('SQLITE_BUSY')) {
     return {
       code: 'BUSY',
       message: 'The database is busy with another change. Try again in a moment.',

@@ -1,11 +1,16 @@
 import type { MethodArgs, MethodName, MethodOutput, AppInfo } from '../../shared/contract';
 import type { TenancyService } from '../tenancy/service';
 import type { CameraService } from '../cameras/service';
+import type { PeopleService } from '../people/service';
+import type { AlertService } from '../alerts/service';
+import { createAlertHandlers } from '../alerts/handlers';
 
 export interface Services {
   info: () => AppInfo;
   tenancy: TenancyService;
   cameras: CameraService;
+  people: PeopleService;
+  alerts: AlertService;
 }
 
 export type Handlers = {
@@ -14,7 +19,7 @@ export type Handlers = {
 
 /** Each API method, implemented once, as a plain function over the services. */
 export function createHandlers(s: Services): Handlers {
-  const { tenancy, cameras } = s;
+  const { tenancy, cameras, people } = s;
   return {
     'app.info': () => s.info(),
     'tenants.list': (q) => tenancy.list(q),
@@ -44,5 +49,43 @@ export function createHandlers(s: Services): Handlers {
       cameras.remove(id);
       return { ok: true };
     },
+    'cameras.get': ({ id }) => cameras.get(id),
+    'cameras.attachOnvif': (input) => cameras.attachOnvif(input),
+    'cameras.addPnp': (input) => cameras.addPnp(input),
+    'cameras.update': (input) => cameras.update(input),
+    'cameras.recheck': ({ id }) => cameras.recheck(id),
+    'cameras.snapshot': ({ id }) => cameras.snapshot(id),
+    'discovery.start': (input) => cameras.siteScan.start(input),
+    'discovery.stop': () => {
+      cameras.siteScan.stop();
+      return { ok: true };
+    },
+    'discovery.state': () => cameras.siteScan.state(),
+    'users.list': (q) => people.listUsers(q),
+    'users.get': ({ id }) => people.getUser(id),
+    'users.create': (input) => people.createUser(input),
+    'users.update': (input) => people.updateUser(input),
+    'users.setActive': ({ id, active }) => people.setUserActive(id, active),
+    'users.setOwner': ({ id }) => people.setOwner(id),
+    'users.delete': ({ id }) => {
+      people.deleteUser(id);
+      return { ok: true };
+    },
+    'users.setPassword': ({ id, password, forcePasswordChange }) =>
+      people.setPassword(id, password, forcePasswordChange),
+    'users.sendPasswordReset': ({ id }) => people.requestPasswordReset(id),
+    'users.passwordResets': ({ id }) => people.passwordResets(id),
+    'roles.list': ({ tenantId }) => people.listRoles(tenantId),
+    'roles.get': ({ id }) => people.getRole(id),
+    'roles.create': (input) => people.createRole(input),
+    'roles.update': (input) => people.updateRole(input),
+    'roles.delete': ({ id, detachUsers }) => {
+      people.deleteRole(id, detachUsers);
+      return { ok: true };
+    },
+    'access.matrix': ({ userId }) => people.matrix(userId),
+    'access.explain': ({ userId, action, cameraId }) => people.explain(userId, action, cameraId),
+    'setup.status': ({ customerId }) => people.setupStatus(customerId),
+    ...createAlertHandlers(s.alerts),
   };
 }

@@ -6,7 +6,13 @@ import { createDispatch, type Dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { TenancyService, type ServiceContext } from '../tenancy/service';
 import { CameraService } from '../cameras/service';
+import { PeopleService } from '../people/service';
+import type { SiteScanConfig } from '../cameras/site-scan';
+import { KeyFileSecretBox, secretKeyFile } from '../secrets/key-file-box';
+import type { SecretBox } from '../secrets/secret-box';
 import { databaseFile } from './paths';
+import { SyncEngine } from '../sync/engine';
+import { AlertService, type AlertServiceOptions } from '../alerts/service';
 
 export interface CoreOptions {
   dataDir: string;
@@ -16,6 +22,12 @@ export interface CoreOptions {
   actor?: string;
   now?: () => string;
   log?: (err: unknown) => void;
+  /** Encrypts camera logins; default: the key file in the data folder (browser host, tests). */
+  secrets?: SecretBox;
+  /** Where the Site scan probes (tests: loopback and a private port only). */
+  discovery?: SiteScanConfig;
+  /** Alert engine and SMTP outbox timing (tests compress time here). */
+  alerts?: Pick<AlertServiceOptions, 'engine' | 'delivery'>;
 }
 
 export interface Core {
@@ -23,6 +35,11 @@ export interface Core {
   dispatch: Dispatch;
   tenancy: TenancyService;
   cameras: CameraService;
+  people: PeopleService;
+  /** Alert rules, the alert engine and the SMTP outbox. */
+  alerts: AlertService;
+  /** Offline sync with the central server (outbox, push, pull). */
+  sync: SyncEngine;
   /** Events for every window: `events.on('event', (name, payload) => …)`. */
   events: EventEmitter;
   close(): void;
@@ -38,14 +55,28 @@ export function openCore(options: CoreOptions): Core {
   const emit = <E extends EventName>(name: E, payload: EventPayload<E>) =>
     events.emit('event', name, payload);
   const actor = options.actor ?? `${os.userInfo().username}@${os.hostname()}`;
+  const sync = new SyncEngine(db, { onChanged: (ids) => emit('tenants.changed', { ids }) });
   const ctx: ServiceContext = {
     db,
+    recordMutation: sync.record,
     actor: () => actor,
     now: options.now ?? (() => new Date().toISOString()),
     onTenantsChanged: (ids) => emit('tenants.changed', { ids }),
   };
   const tenancy = new TenancyService(ctx);
-  const cameras = new CameraService(ctx, tenancy);
+  sync.bind(tenancy);
+  const cameras = new CameraService(ctx, tenancy, {
+    secrets: options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir)),
+    ...(options.discovery ? { discovery: options.discovery } : {}),
+    emit,
+  });
+  const people = new PeopleService(ctx, tenancy);
+  const alerts = new AlertService(ctx, tenancy, {
+    secrets: options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir)),
+    ...options.alerts,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  void alerts.start().catch((err: unknown) => options.log?.(err));
   const info = (): AppInfo => ({
     version: options.version,
     host: options.host,
@@ -53,15 +84,20 @@ export function openCore(options: CoreOptions): Core {
     actor,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   });
-  const dispatch = createDispatch(createHandlers({ info, tenancy, cameras }), options.log);
+  const dispatch = createDispatch(createHandlers({ info, tenancy, cameras, people, alerts }), options.log);
   return {
     db,
     dispatch,
     tenancy,
     cameras,
+    people,
+    alerts,
+    sync,
     events,
     close: () => {
       events.removeAllListeners();
+      cameras.close();
+      void alerts.close();
       if (db.open) db.close();
     },
   };

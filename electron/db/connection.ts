@@ -75,8 +75,14 @@ function migrate(db: Db, file: string, migrations: readonly Migration[]) {
       `The database was written by a newer version of the app (schema ${fromVersion}, this app knows ${latest}). Update the app to open it.`,
     );
   }
+  // Every migration not applied yet, in order (a lower number that arrived later still runs).
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
   const pending = migrations
-    .filter((m) => m.version > fromVersion)
+    .filter((m) => !applied.has(m.version))
     .sort((a, b) => a.version - b.version);
   if (pending.length === 0) return { fromVersion, version: fromVersion, backupFile: null };
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openCore } from '../app/core';
+import { discoveryConfigFromEnv } from '../cameras/site-scan';
 import { resolveDataDir } from '../app/paths';
 import { parseStartArgs } from './cli';
 import { startHost } from './server';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     host: 'browser',
     version: typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev',
     log: (err) => console.error('[vms]', err instanceof Error ? err.stack : err),
+    discovery: discoveryConfigFromEnv(process.env),
   });
   if (opts.command === 'backup' && opts.backupFile) {
     await core.db.backup(path.resolve(opts.backupFile));

@@ -1,12 +1,14 @@
 // The Electron shell: the only code that imports 'electron'. It opens the core, serves the built
 // renderer from app://vms, wires IPC to the same dispatcher the browser host uses, and applies the
 // security checklist (see security.ts).
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell, safeStorage } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import Store from 'electron-store';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/bridge';
 import { openCore, type Core } from '../app/core';
+import { discoveryConfigFromEnv } from '../cameras/site-scan';
+import { createShellSecretBox } from './safe-storage-box';
 import { resolveDataDir } from '../app/paths';
 import { parseStartArgs } from '../host/cli';
 import type { AppSettings, SettingsStore } from '../settings/settings';
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
       version: __APP_VERSION__,
       ...(process.env.VMS_SQLITE_BINDING ? { nativeBinding: process.env.VMS_SQLITE_BINDING } : {}),
       log: (err) => console.error('[vms]', err),
+      secrets: createShellSecretBox(dataDir, (message) => console.error(`[vms] ${message}`)),
+      discovery: discoveryConfigFromEnv(process.env),
     });
   } catch (err) {
     const { dialog } = await import('electron');
@@ -90,8 +94,6 @@ async function main(): Promise<void> {
     app.exit(1);
     return;
   }
-  if (!safeStorage.isEncryptionAvailable())
-    console.warn('[vms] OS secret storage is not available');
 
   const rendererDir = path.join(__dirname, '..', 'renderer');
   protocol.handle(APP_SCHEME, async (request) => {

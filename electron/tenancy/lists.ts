@@ -1,20 +1,24 @@
 import type { Db } from '../db/connection';
 import type { ListTenants, ListTenantsResult, TenantRow } from '../../shared/tenancy';
 import { subtreeRange } from './repository';
+import { ROOT_TENANT_ID } from '../../shared/tenancy';
 
-const ORDER: Record<ListTenants['sort'], string> = {
-  name: 't.name_key',
-  kind: 't.kind',
-  status: '(t.disabled_by IS NOT NULL)',
-  created: 't.created_at',
-  cameras: 't.camera_count',
-  users: 't.user_count',
-  parent: 't.parent_id',
+const ROOT_PATH = `/${ROOT_TENANT_ID}/`;
+
+/** Sort columns; each has an index ending in id (migration 0005), so pages are index walks. */
+const ORDER: Record<ListTenants['sort'], string[]> = {
+  name: ['t.name_key'],
+  kind: ['t.kind', 't.name_key'],
+  status: ['(t.disabled_by IS NOT NULL)', 't.name_key'],
+  created: ['t.created_at'],
+  cameras: ['t.camera_count'],
+  users: ['t.user_count'],
+  parent: ['t.parent_id', 't.name_key'],
 };
 
-/** LIKE pattern for a case-insensitive substring search, with the wildcards escaped. */
-function likePattern(search: string): string {
-  return `%${search.toLocaleLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** An FTS5 trigram query for a literal substring: one quoted phrase, quotes doubled. */
+function trigramQuery(search: string): string {
+  return `"${search.replace(/"/g, '""')}"`;
 }
 
 /** "North Region › Retail": the ancestors' names; the partner account itself only when it is the parent. */
@@ -50,8 +54,9 @@ export class TenantLists {
 
   list(scopePath: string, q: ListTenants): ListTenantsResult {
     const { lo, hi } = subtreeRange(scopePath);
-    // `path > lo` leaves the scope itself out: the list shows what is below it.
-    const where = ['t.path > @lo', 't.path < @hi'];
+    // `path > lo` leaves the scope itself out: the list shows what is below it. Below the root that
+    // is every tenant but the root, which the partial sort indexes (kind != 'root') answer alone.
+    const where = scopePath === ROOT_PATH ? ["t.kind != 'root'"] : ['t.path > @lo', 't.path < @hi'];
     const params: Record<string, string | number> = { lo, hi, limit: q.limit, offset: q.offset };
     if (q.kind !== 'all') {
       where.push('t.kind = @kind');
@@ -59,9 +64,15 @@ export class TenantLists {
     }
     if (q.status === 'active') where.push('t.disabled_by IS NULL');
     if (q.status === 'disabled') where.push('t.disabled_by IS NOT NULL');
-    if (q.search) {
-      where.push("(t.name_key LIKE @pattern ESCAPE '\\' OR t.email LIKE @pattern ESCAPE '\\')");
-      params.pattern = likePattern(q.search);
+    if (q.search.length >= 3) {
+      // Substring of the name or the email, through the trigram index.
+      where.push('t.rowid IN (SELECT rowid FROM tenants_search WHERE tenants_search MATCH @match)');
+      params.match = trigramQuery(q.search);
+    } else if (q.search) {
+      // One or two letters: names starting with them (too short for a substring index).
+      where.push('t.name_key >= @prefix AND t.name_key < @prefixEnd');
+      params.prefix = q.search.toLocaleLowerCase();
+      params.prefixEnd = `${q.search.toLocaleLowerCase()}\uffff`;
     }
     const whereSql = where.join(' AND ');
     const dir = q.direction === 'desc' ? 'DESC' : 'ASC';
@@ -74,7 +85,7 @@ export class TenantLists {
       .prepare(
         `SELECT t.id, t.kind, t.name, t.parent_id, t.path, t.disabled_by, t.camera_count, t.user_count, t.created_at
          FROM tenants t WHERE ${whereSql}
-         ORDER BY ${ORDER[q.sort]} ${dir}, t.name_key ${dir}, t.id LIMIT @limit OFFSET @offset`,
+         ORDER BY ${[...ORDER[q.sort], 't.id'].map((c) => `${c} ${dir}`).join(', ')} LIMIT @limit OFFSET @offset`,
       )
       .all(params) as {
       id: string;

@@ -28,6 +28,7 @@ import {
   type TenantRecord,
 } from './repository';
 import { TenantLists } from './lists';
+import type { CommandArgs, CommandName } from '../../shared/sync/commands';
 
 export interface ServiceContext {
   db: Db;
@@ -36,6 +37,11 @@ export interface ServiceContext {
   now: () => string;
   /** Notifies every window that tenants changed. */
   onTenantsChanged?: (ids: string[]) => void;
+  /**
+   * Called inside each mutating transaction with the command it ran (the sync outbox appends it
+   * there, so a change and its outbox entry commit together). Not called for no-op changes.
+   */
+  recordMutation?: <C extends CommandName>(command: C, args: CommandArgs<C>) => void;
 }
 
 const KIND_LABEL: Record<TenantKind, string> = {
@@ -73,6 +79,8 @@ function auditView(t: TenantRecord) {
 /**
  * The tenant tree: create, edit, move, delete, module access, Disable / Enable with its cascade.
  * Every mutation is one transaction that includes its audit entry: all or nothing.
+ * Transactions start IMMEDIATE: a second app process on the same file then waits for the write
+ * lock (busy_timeout) instead of failing with SQLITE_BUSY when a read turns into a write.
  */
 export class TenancyService {
   readonly repo: TenantRepository;
@@ -206,64 +214,99 @@ export class TenancyService {
     }
   }
 
-  create(input: CreateTenant): Tenant {
-    const id = randomUUID();
-    const run = this.db.transaction(() => {
-      const parent = this.repo.get(input.parentId);
-      if (!parent)
-        throw fieldError(
-          'parentId',
-          'The chosen parent integrator no longer exists. Pick another one.',
-        );
-      if (parent.kind === 'customer') {
-        throw fieldError(
-          'parentId',
-          `${parent.name} is a customer; customers and integrators are created under an integrator or the partner account.`,
-        );
-      }
-      if (parent.disabled_by) {
-        throw new AppError(
-          'PARENT_DISABLED',
-          `${parent.name} is disabled. Enable it before adding customers or integrators under it.`,
-        );
-      }
-      this.assertUniqueName(parent.id, input.name, null, parent.name);
-      const now = this.ctx.now();
-      const record = {
-        id,
-        kind: input.kind,
-        parent_id: parent.id,
-        path: `${parent.path}${id}/`,
-        depth: parent.depth + 1,
-        name: input.name,
-        name_key: nameKey(input.name),
-        contact_person: input.contactPerson,
-        email: input.email,
-        phone: input.phone,
-        address: input.address,
-        time_zone: input.kind === 'customer' ? input.timeZone : parent.time_zone,
-        notes: input.kind === 'customer' ? input.notes : '',
-        own_disabled: 0,
-        disabled_by: null,
-        module_overrides: '{}',
-        business: input.kind === 'integrator' ? JSON.stringify(DEFAULT_BUSINESS) : null,
-        created_at: now,
-        updated_at: now,
-      } satisfies Omit<TenantRecord, 'camera_count' | 'user_count'>;
-      this.repo.insert(record);
-      this.audit.write({
-        actor: this.ctx.actor(),
-        at: now,
-        tenantId: id,
-        tenantName: input.name,
-        operation: 'tenant.create',
-        summary: `Created ${KIND_LABEL[input.kind]} ${input.name} under ${parent.name}`,
-        after: auditView({ ...record, camera_count: 0, user_count: 0 }),
-      });
-    });
-    run();
+  /** `id` is given when the sync replays a create made earlier on this desktop. */
+  create(input: CreateTenant, id: string = randomUUID()): Tenant {
+    this.db.transaction(() => this.insertTenant(input, id)).immediate();
     this.changed([id]);
     return this.get(id);
+  }
+
+  /**
+   * Creates many tenants in one transaction (an import): all of them or, on the first refusal, none.
+   * The refusal names the entry (`entries.3.email`) so a person can fix the file.
+   */
+  createMany(inputs: readonly CreateTenant[]): string[] {
+    const ids = inputs.map(() => randomUUID());
+    this.db
+      .transaction(() => {
+        inputs.forEach((input, i) => {
+          try {
+            this.insertTenant(input, ids[i] ?? randomUUID());
+          } catch (err) {
+            if (err instanceof AppError) {
+              const fields = (err.fields ?? []).map((f) => ({
+                field: `entries.${i}.${f.field}`,
+                message: f.message,
+              }));
+              throw new AppError(
+                err.code,
+                `Entry ${i + 1} (${input.name}): ${err.message} Nothing was imported.`,
+                fields,
+              );
+            }
+            throw err;
+          }
+        });
+      })
+      .immediate();
+    this.changed(ids);
+    return ids;
+  }
+
+  /** One create, inside the caller's transaction. */
+  private insertTenant(input: CreateTenant, id: string): void {
+    const parent = this.repo.get(input.parentId);
+    if (!parent)
+      throw fieldError(
+        'parentId',
+        'The chosen parent integrator no longer exists. Pick another one.',
+      );
+    if (parent.kind === 'customer') {
+      throw fieldError(
+        'parentId',
+        `${parent.name} is a customer; customers and integrators are created under an integrator or the partner account.`,
+      );
+    }
+    if (parent.disabled_by) {
+      throw new AppError(
+        'PARENT_DISABLED',
+        `${parent.name} is disabled. Enable it before adding customers or integrators under it.`,
+      );
+    }
+    this.assertUniqueName(parent.id, input.name, null, parent.name);
+    const now = this.ctx.now();
+    const record = {
+      id,
+      kind: input.kind,
+      parent_id: parent.id,
+      path: `${parent.path}${id}/`,
+      depth: parent.depth + 1,
+      name: input.name,
+      name_key: nameKey(input.name),
+      contact_person: input.contactPerson,
+      email: input.email,
+      phone: input.phone,
+      address: input.address,
+      time_zone: input.kind === 'customer' ? input.timeZone : parent.time_zone,
+      notes: input.kind === 'customer' ? input.notes : '',
+      own_disabled: 0,
+      disabled_by: null,
+      module_overrides: '{}',
+      business: input.kind === 'integrator' ? JSON.stringify(DEFAULT_BUSINESS) : null,
+      created_at: now,
+      updated_at: now,
+    } satisfies Omit<TenantRecord, 'camera_count' | 'user_count'>;
+    this.repo.insert(record);
+    this.audit.write({
+      actor: this.ctx.actor(),
+      at: now,
+      tenantId: id,
+      tenantName: input.name,
+      operation: 'tenant.create',
+      summary: `Created ${KIND_LABEL[input.kind]} ${input.name} under ${parent.name}`,
+      after: auditView({ ...record, camera_count: 0, user_count: 0 }),
+    });
+    this.ctx.recordMutation?.('tenants.create', { ...input, id });
   }
 
   update(input: UpdateTenant): Tenant {
@@ -313,8 +356,19 @@ export class TenancyService {
         before: auditView(t),
         after: auditView(after),
       });
+      // Only the fields that changed: per-field last-writer-wins must not re-stamp the others.
+      const sent: UpdateTenant = {
+        id: t.id,
+        ...(fields.name !== undefined ? { name: fields.name } : {}),
+      };
+      for (const [key, column] of Object.entries(map) as [
+        keyof typeof map,
+        (typeof map)[keyof typeof map],
+      ][])
+        if (fields[column] !== undefined) sent[key] = fields[column];
+      this.ctx.recordMutation?.('tenants.update', sent);
     });
-    run();
+    run.immediate();
     this.changed([input.id]);
     return this.get(input.id);
   }
@@ -373,8 +427,9 @@ export class TenancyService {
         before: { parentId: t.parent_id, parentName: oldParent?.name },
         after: { parentId: target.id, parentName: target.name },
       });
+      this.ctx.recordMutation?.('tenants.move', { id, newParentId });
     });
-    run();
+    run.immediate();
     this.changed([id]);
     return this.get(id);
   }
@@ -452,8 +507,9 @@ export class TenancyService {
         before: { disabled: false },
         after: { disabled: true, camerasStopped: stopped },
       });
+      this.ctx.recordMutation?.('tenants.disable', { id });
     });
-    run();
+    run.immediate();
     this.changed([id]);
     return this.get(id);
   }
@@ -505,8 +561,9 @@ export class TenancyService {
           camerasRecordingAgain: started,
         },
       });
+      this.ctx.recordMutation?.('tenants.enable', { id, mode });
     });
-    run();
+    run.immediate();
     this.changed([id]);
     return this.get(id);
   }
@@ -534,8 +591,9 @@ export class TenancyService {
         summary: `Deleted ${KIND_LABEL[t.kind]} ${t.name} with ${impact.tenants} sub-tenant(s), ${impact.users} user(s), ${impact.roles} role(s), ${impact.cameras} camera(s), ${impact.alertRules} alert rule(s)`,
         before: { ...auditView(t), impact: { ...impact, individuallyDisabledCameras: undefined } },
       });
+      this.ctx.recordMutation?.('tenants.delete', { id });
     });
-    run();
+    run.immediate();
     this.changed([id]);
   }
 
@@ -573,8 +631,9 @@ export class TenancyService {
         before: { [moduleId]: !enabled },
         after: { [moduleId]: enabled },
       });
+      this.ctx.recordMutation?.('modules.set', { tenantId, moduleId, enabled });
     });
-    run();
+    run.immediate();
     this.changed([tenantId]);
     return this.modules(tenantId);
   }
@@ -607,8 +666,9 @@ export class TenancyService {
         before,
         after: settings,
       });
+      this.ctx.recordMutation?.('business.set', { tenantId, settings });
     });
-    run();
+    run.immediate();
     return this.business(tenantId);
   }
 

@@ -4,6 +4,7 @@ import { CustomersScreen } from './screens/CustomersScreen';
 import { TenantScreen } from './tenant/TenantScreen';
 import { AuditTab } from './tenant/AuditTab';
 import { errorMessage } from './api';
+import { SiteScanScreen } from './cameras/SiteScanScreen';
 
 export function App() {
   const route = useApp((s) => s.route);
@@ -30,7 +31,7 @@ export function App() {
         <nav aria-label="Main">
           <button
             type="button"
-            className={`nav-item${route.screen !== 'audit' ? ' active' : ''}`}
+            className={`nav-item${route.screen === 'customers' || route.screen === 'tenant' ? ' active' : ''}`}
             onClick={() => navigate({ screen: 'customers', scopeId: 'root' })}
           >
             <span aria-hidden="true">▦</span> Customers
@@ -42,6 +43,13 @@ export function App() {
           >
             <span aria-hidden="true">≡</span> Audit log
           </button>
+          <button
+            type="button"
+            className={`nav-item${route.screen === 'site-scan' ? ' active' : ''}`}
+            onClick={() => navigate({ screen: 'site-scan' })}
+          >
+            <span aria-hidden="true">◎</span> Site scan
+          </button>
         </nav>
         <div className="sidebar-footer muted">Working offline · local database</div>
       </aside>
@@ -50,6 +58,7 @@ export function App() {
           <CustomersScreen key={route.scopeId} scopeId={route.scopeId} />
         )}
         {route.screen === 'tenant' && <TenantScreen key={route.id} id={route.id} tab={route.tab} />}
+        {route.screen === 'site-scan' && <SiteScanScreen />}
         {route.screen === 'audit' && (
           <section className="screen">
             <header className="screen-header">

@@ -3,12 +3,13 @@ import type { ScopeNode } from '../../shared/contract';
 import { call, subscribe } from './api';
 
 export type TenantTab =
-  'details' | 'modules' | 'users' | 'cameras' | 'alerts' | 'audit' | 'business';
+  'details' | 'modules' | 'users' | 'cameras' | 'alerts' | 'audit' | 'business' | 'roles' | 'setup';
 
 export type Route =
   | { screen: 'customers'; scopeId: string }
   | { screen: 'tenant'; id: string; tab: TenantTab }
-  | { screen: 'audit' };
+  | { screen: 'audit' }
+  | { screen: 'site-scan' };
 
 export interface Toast {
   id: number;
@@ -27,6 +28,7 @@ export function parseHash(hash: string): Route {
     };
   }
   if (parts[0] === 'audit') return { screen: 'audit' };
+  if (parts[0] === 'site-scan') return { screen: 'site-scan' };
   return { screen: 'customers', scopeId: parts[0] === 'customers' && parts[1] ? parts[1] : 'root' };
 }
 
@@ -36,6 +38,8 @@ export function routeHash(route: Route): string {
       return `#/tenant/${encodeURIComponent(route.id)}/${route.tab}`;
     case 'audit':
       return '#/audit';
+    case 'site-scan':
+      return '#/site-scan';
     default:
       return route.scopeId === 'root'
         ? '#/customers'

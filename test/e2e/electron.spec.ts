@@ -37,6 +37,8 @@ test('the desktop window opens the Customers screen through IPC, with the page i
   expect(
     await page.evaluate(() => Object.keys((globalThis as unknown as { api: object }).api).sort()),
   ).toEqual(['invoke', 'subscribe']);
-  expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+  expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe(
+    'undefined',
+  );
   await app.close();
 });

@@ -83,6 +83,19 @@ describe('the local database', () => {
     });
   });
 
+  it('applies a lower-numbered migration that arrived after a higher one', () => {
+    const file = path.join(tempDataDir(), 'f.sqlite');
+    const three: Migration = { version: 3, name: 'three', sql: 'CREATE TABLE three (x INTEGER);' };
+    openDatabase({ file, migrations: [...v1, three] }).db.close();
+    const opened = openDatabase({ file, migrations: [...v1, addColumn, three] });
+    db = opened.db;
+    const cols = (db.prepare('PRAGMA table_info(tenants)').all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    expect(cols).toContain('tags');
+    expect(opened.version).toBe(3);
+  });
+
   it('refuses a database written by a newer app', () => {
     const file = path.join(tempDataDir(), 'd.sqlite');
     seedV1(file);

@@ -127,7 +127,18 @@ describe('the Customers list', () => {
     expect((await core.call('tenants.list', { search: '100%_' })).rows.map((r) => r.name)).toEqual([
       'Shoe 100%_shop',
     ]);
-    expect((await core.call('tenants.list', { search: '%' })).total).toBe(1);
+    expect((await core.call('tenants.list', { search: '0%_s' })).rows.map((r) => r.name)).toEqual([
+      'Shoe 100%_shop',
+    ]);
+    // The email is searched too; one or two letters match the start of a name.
+    expect(
+      (await core.call('tenants.list', { search: 'dental.north@' })).rows.map((r) => r.name),
+    ).toEqual(['Dental North']);
+    expect((await core.call('tenants.list', { search: 'Ca' })).rows.map((r) => r.name)).toEqual([
+      'Cafe North',
+    ]);
+    expect((await core.call('tenants.list', { search: '"' })).total).toBe(0);
+    expect((await core.call('tenants.list', { search: 'a "b" OR c*' })).total).toBe(0);
     expect(
       (await core.call('tenants.list', { kind: 'integrator' })).rows.map((r) => r.name),
     ).toEqual(['North Region', 'Retail', 'South Region']);
@@ -166,6 +177,14 @@ describe('editing and moving', () => {
       before: { phone: '' },
       after: { phone: '+44 20 7946 0958' },
     });
+    // A rename is searchable at once (the search index follows the table).
+    await core.call('tenants.update', { id: c.id, name: 'Corner Bookshop' });
+    expect(
+      (await core.call('tenants.list', { search: 'bookshop' })).rows.map((r) => r.name),
+    ).toEqual(['Corner Bookshop']);
+    expect((await core.call('tenants.list', { search: 'Shop' })).rows.map((r) => r.name)).toEqual([
+      'Corner Bookshop',
+    ]);
   });
 
   it('moves a subtree and refuses a move into its own subtree', async () => {

@@ -1,4 +1,9 @@
 import { migration as m0001 } from './0001_tenancy';
+import { migration as m0002 } from './0002_people';
+import { migration as m0003 } from './0003_cameras';
+import { migration as m0004 } from './0004_sync';
+import { migration as m0005 } from './0005_list_performance';
+import { migration as m0006 } from './0006_alerts';
 
 export interface Migration {
   version: number;
@@ -7,4 +12,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. A new one is a new numbered file added here. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

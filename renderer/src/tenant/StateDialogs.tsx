@@ -136,7 +136,12 @@ export function EnableDialog({ tenant, onClose }: { tenant: Tenant; onClose: () 
               No camera was switched off individually, so every camera starts recording.
             </p>
           ) : (
-            <div className="choice-list" data-testid="enable-choice" role="radiogroup" aria-label="What happens to the cameras switched off individually">
+            <div
+              className="choice-list"
+              data-testid="enable-choice"
+              role="radiogroup"
+              aria-label="What happens to the cameras switched off individually"
+            >
               <legend>
                 {plural(off, 'camera was', 'cameras were')} switched off individually before{' '}
                 {tenant.name} was disabled:

@@ -9,14 +9,19 @@ import { ModulesTab } from './ModulesTab';
 import { CamerasTab } from './CamerasTab';
 import { AuditTab } from './AuditTab';
 import { BusinessTab } from './BusinessTab';
+import { UsersTab } from '../people/UsersTab';
+import { RolesTab } from '../people/RolesTab';
+import { SetupWizard } from '../people/SetupWizard';
 
-const TABS: { id: TenantTab; label: string; integrator?: boolean }[] = [
+const TABS: { id: TenantTab; label: string; integrator?: boolean; customer?: boolean }[] = [
   { id: 'details', label: 'Details' },
   { id: 'modules', label: 'Modules' },
   { id: 'users', label: 'Users' },
+  { id: 'roles', label: 'Roles', customer: true },
   { id: 'cameras', label: 'Cameras' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'business', label: 'Business', integrator: true },
+  { id: 'setup', label: 'Set up', customer: true },
   { id: 'audit', label: 'Audit' },
 ];
 
@@ -50,7 +55,11 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
   }
   if (!tenant) return <section className="screen muted">Loading…</section>;
 
-  const tabs = TABS.filter((t) => !t.integrator || tenant.kind === 'integrator');
+  const tabs = TABS.filter(
+    (t) =>
+      (!t.integrator || tenant.kind === 'integrator') &&
+      (!t.customer || tenant.kind === 'customer'),
+  );
   const parent = tenant.ancestors[tenant.ancestors.length - 1];
   const closeDialog = () => {
     setDialog(null);
@@ -102,11 +111,24 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
               </span>
             )}
             <span className="muted">
-              {tenant.kind === 'customer' ? `${tenant.cameraCount} cameras · ${tenant.userCount} users · ` : ''}under {parent?.name ?? '—'}
+              {tenant.kind === 'customer'
+                ? `${tenant.cameraCount} cameras · ${tenant.userCount} users · `
+                : ''}
+              under {parent?.name ?? '—'}
             </span>
           </div>
         </div>
         <div className="header-actions">
+          {tenant.kind === 'customer' && tab !== 'setup' && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => navigate({ screen: 'tenant', id: tenant.id, tab: 'setup' })}
+              data-testid="open-setup"
+            >
+              Set up…
+            </button>
+          )}
           {tenant.kind === 'integrator' && (
             <button
               type="button"
@@ -197,12 +219,16 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
           </div>
         )}
         {tab === 'modules' && <ModulesTab tenant={tenant} />}
-        {tab === 'users' && (
-          <EmptyState title="No users yet" icon="☺">
-            Users and roles of {tenant.name} will be managed here: add the owner first, then roles,
-            then assign cameras to roles.
-          </EmptyState>
-        )}
+        {tab === 'users' &&
+          (tenant.kind === 'root' ? (
+            <EmptyState title="Users belong to customers and integrators" icon="☺">
+              Open a customer to manage its users, or an integrator for its managers.
+            </EmptyState>
+          ) : (
+            <UsersTab key={tenant.id} tenant={tenant} />
+          ))}
+        {tab === 'roles' && tenant.kind === 'customer' && <RolesTab tenant={tenant} />}
+        {tab === 'setup' && tenant.kind === 'customer' && <SetupWizard tenant={tenant} />}
         {tab === 'cameras' &&
           (tenant.kind === 'customer' ? (
             <CamerasTab tenant={tenant} />

@@ -1,0 +1,528 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/connection';
+import type { TenancyService } from '../tenancy/service';
+import { AppError } from '../../shared/errors';
+import { ClockDriftError, HybridClock } from '../../shared/sync/hlc';
+import {
+  commandRefresh,
+  parseCommand,
+  type Command,
+  type CommandArgs,
+  type CommandName,
+} from '../../shared/sync/commands';
+import type { Account, LoginResponse, MutationResult } from '../../shared/sync/protocol';
+import { MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
+import { Outbox } from './outbox';
+import { SyncState } from './state';
+import { ServerRowWriter } from './apply';
+import {
+  HttpTransport,
+  ServerError,
+  ServerUnreachableError,
+  login,
+  logout,
+  type SyncTransport,
+} from './transport';
+
+export type SyncPhase = 'standalone' | 'signed-out' | 'synced' | 'pending' | 'offline' | 'error';
+
+export interface SyncStatus {
+  phase: SyncPhase;
+  pending: number;
+  serverUrl: string | null;
+  account: Account | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+}
+
+export interface SyncReport {
+  ok: boolean;
+  pushed: number;
+  rejected: number;
+  pulled: number;
+  error?: string;
+}
+
+export interface SyncEngineOptions {
+  now?: () => Date;
+  /** The network; defaults to HTTP to the configured server. Tests wrap it. */
+  transport?: SyncTransport;
+  /** Tenants changed by a pull: lists refetch. */
+  onChanged?: (ids: string[]) => void;
+  pushBatch?: number;
+  pullLimit?: number;
+}
+
+type RefreshTarget = { id: string; subtree: boolean };
+
+/**
+ * The desktop side of sync: records each local mutation in the outbox (in the mutation's own
+ * transaction), pushes the outbox in order, pulls the server's changes since its cursor, applies
+ * them and replays the mutations still pending on top (rebase). A rejected mutation is marked with
+ * its reason and its target re-read from the server, so the local state returns to the server's.
+ */
+export class SyncEngine {
+  readonly outbox: Outbox;
+  readonly state: SyncState;
+  private readonly writer: ServerRowWriter;
+  private readonly now: () => Date;
+  private clock: HybridClock;
+  private tenancy: TenancyService | undefined;
+  private replaying = false;
+  private running: Promise<SyncReport> | null = null;
+  private customTransport: SyncTransport | undefined;
+  /** Set on each recorded mutation: the background loop syncs soon after. */
+  onRecorded: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: SyncEngineOptions = {},
+  ) {
+    this.outbox = new Outbox(db);
+    this.state = new SyncState(db);
+    this.writer = new ServerRowWriter(db);
+    this.now = options.now ?? (() => new Date());
+    this.customTransport = options.transport;
+    this.clock = this.makeClock();
+  }
+
+  private makeClock(): HybridClock {
+    return new HybridClock(
+      this.clientId(),
+      () => this.now().getTime(),
+      undefined,
+      this.state.get('hlc') ?? undefined,
+    );
+  }
+
+  /** The tenancy service the engine replays pending mutations through. */
+  bind(tenancy: TenancyService): void {
+    this.tenancy = tenancy;
+  }
+
+  clientId(): string {
+    let id = this.state.get('clientId');
+    if (!id) {
+      id = randomUUID();
+      this.state.set('clientId', id);
+    }
+    return id;
+  }
+
+  account(): Account | null {
+    return this.state.getJson<Account | null>('account', null);
+  }
+
+  /** Whether local changes are recorded: a server is configured (even while offline or signed out). */
+  enabled(): boolean {
+    return this.state.get('serverUrl') !== null && this.account() !== null;
+  }
+
+  /** The ServiceContext hook: runs inside the mutation's transaction. */
+  readonly record = <C extends CommandName>(command: C, args: CommandArgs<C>): void => {
+    if (this.replaying || !this.enabled()) return;
+    const hlc = this.clock.tick();
+    this.state.set('hlc', hlc);
+    this.outbox.append(command, args, hlc, this.now().toISOString());
+    this.onRecorded?.();
+  };
+
+  status(): SyncStatus {
+    const serverUrl = this.state.get('serverUrl');
+    const account = this.account();
+    const pending = this.outbox.pendingCount();
+    const lastError = this.state.get('lastError');
+    let phase: SyncPhase;
+    if (!serverUrl || !account) phase = 'standalone';
+    else if (!this.state.get('token')) phase = 'signed-out';
+    else if (lastError?.startsWith('OFFLINE')) phase = 'offline';
+    else if (lastError) phase = 'error';
+    else phase = pending > 0 ? 'pending' : 'synced';
+    return {
+      phase,
+      pending,
+      serverUrl,
+      account,
+      lastSyncAt: this.state.get('lastSyncAt'),
+      lastError: lastError?.replace(/^[A-Z_]+: /, '') ?? null,
+    };
+  }
+
+  /** Logs in. Another account than before starts over: new client id, fresh snapshot. */
+  async connect(serverUrl: string, email: string, password: string): Promise<LoginResponse> {
+    const url = new URL(serverUrl).toString();
+    const res = await login(url, email, password);
+    this.db.transaction(() => {
+      const previous = this.account();
+      if (previous && (previous.id !== res.account.id || this.state.get('serverUrl') !== url)) {
+        this.state.set('clientId', randomUUID());
+        this.state.set('cursor', null);
+        this.state.set('refresh', null);
+        this.outbox.clear();
+      }
+      this.state.set('serverUrl', url);
+      this.state.set('token', res.token);
+      this.state.setJson('account', res.account);
+      this.state.set('lastError', null);
+    })();
+    this.clock = this.makeClock();
+    return res;
+  }
+
+  /** Ends the session; local changes keep being recorded and go up at the next login. */
+  async disconnect(): Promise<void> {
+    const url = this.state.get('serverUrl');
+    const token = this.state.get('token');
+    this.state.set('token', null);
+    if (url && token) await logout(url, token).catch(() => undefined);
+  }
+
+  /** Back to standalone: forgets the server, the account and the outbox. */
+  forget(): void {
+    this.db.transaction(() => {
+      for (const key of [
+        'serverUrl',
+        'token',
+        'account',
+        'cursor',
+        'refresh',
+        'lastError',
+      ] as const)
+        this.state.set(key, null);
+      this.outbox.clear();
+    })();
+  }
+
+  /** First connection: the local tenants that an upload would send. */
+  uploadPreview(): { count: number; names: string[] } {
+    if (this.state.get('cursor')) return { count: 0, names: [] };
+    const rows = this.db
+      .prepare("SELECT name FROM tenants WHERE kind != 'root' ORDER BY depth, name_key")
+      .all() as { name: string }[];
+    return { count: rows.length, names: rows.slice(0, 50).map((r) => r.name) };
+  }
+
+  /**
+   * First connection: queues the local tenants as creates (parents first) under the account's
+   * node, then their module switches, business settings and disabled states.
+   */
+  uploadLocal(): number {
+    const account = this.account();
+    if (!account) throw new AppError('UNAUTHORIZED', 'Log in to a server first.');
+    const rows = this.db
+      .prepare("SELECT * FROM tenants WHERE kind != 'root' ORDER BY depth, path")
+      .all() as {
+      id: string;
+      kind: 'integrator' | 'customer';
+      parent_id: string;
+      name: string;
+      contact_person: string;
+      email: string;
+      phone: string;
+      address: string;
+      time_zone: string;
+      notes: string;
+      own_disabled: number;
+      module_overrides: string;
+      business: string | null;
+    }[];
+    const commands: Command[] = [];
+    const later: Command[] = [];
+    const disables: Command[] = [];
+    for (const r of rows) {
+      const parentId = r.parent_id === 'root' ? account.tenantId : r.parent_id;
+      const base = {
+        id: r.id,
+        parentId,
+        name: r.name,
+        contactPerson: r.contact_person,
+        email: r.email,
+        phone: r.phone,
+        address: r.address,
+      };
+      const create = parseCommand(
+        'tenants.create',
+        r.kind === 'customer'
+          ? { ...base, kind: 'customer', timeZone: r.time_zone, notes: r.notes }
+          : { ...base, kind: 'integrator' },
+      );
+      if (!create) continue;
+      commands.push(create);
+      const overrides = JSON.parse(r.module_overrides) as Record<string, boolean>;
+      for (const [moduleId, enabled] of Object.entries(overrides)) {
+        const c = parseCommand('modules.set', { tenantId: r.id, moduleId, enabled });
+        if (c) later.push(c);
+      }
+      if (r.kind === 'integrator' && r.business) {
+        const c = parseCommand('business.set', {
+          tenantId: r.id,
+          settings: JSON.parse(r.business) as unknown,
+        });
+        if (c) later.push(c);
+      }
+      if (r.own_disabled) disables.unshift({ command: 'tenants.disable', args: { id: r.id } });
+    }
+    const all = [...commands, ...later, ...disables];
+    this.db.transaction(() => {
+      for (const c of all) this.record(c.command, c.args as never);
+    })();
+    return all.length;
+  }
+
+  /** Replaces the network (tests: a lossy wrapper; undefined: HTTP to the configured server). */
+  useTransport(transport: SyncTransport | undefined): void {
+    this.customTransport = transport;
+  }
+
+  /** HTTP to the configured server with the current session. */
+  httpTransport(): SyncTransport {
+    const url = this.state.get('serverUrl');
+    if (!url) throw new AppError('UNAUTHORIZED', 'No server is configured.');
+    return new HttpTransport(url, () => this.state.get('token'));
+  }
+
+  private transport(): SyncTransport {
+    if (this.customTransport) return this.customTransport;
+    const url = this.state.get('serverUrl');
+    if (!url) throw new AppError('UNAUTHORIZED', 'No server is configured.');
+    return new HttpTransport(url, () => this.state.get('token'));
+  }
+
+  private receive(serverHlc: string): void {
+    try {
+      this.clock.receive(serverHlc);
+      this.state.set('hlc', this.clock.current());
+    } catch (err) {
+      if (!(err instanceof ClockDriftError)) throw err;
+      // The server's clock is far ahead of ours: keep our own; the server refuses ours if wrong.
+    }
+  }
+
+  /** One sync: push everything pending, then pull until up to date. Never runs twice at once. */
+  syncOnce(): Promise<SyncReport> {
+    this.running ??= this.runSync().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runSync(): Promise<SyncReport> {
+    const report: SyncReport = { ok: false, pushed: 0, rejected: 0, pulled: 0 };
+    if (!this.enabled() || !this.state.get('token')) {
+      report.error = 'Not connected to a server.';
+      return report;
+    }
+    try {
+      await this.pushAll(report);
+      await this.pullAll(report);
+      this.state.set('lastSyncAt', this.now().toISOString());
+      this.state.set('lastError', null);
+      report.ok = true;
+    } catch (err) {
+      if (err instanceof ServerUnreachableError) {
+        this.state.set('lastError', `OFFLINE: ${err.message}`);
+      } else if (err instanceof ServerError) {
+        if (err.status === 401) this.state.set('token', null);
+        this.state.set('lastError', `${err.body.code}: ${err.body.message}`);
+      } else {
+        this.state.set('lastError', `ERROR: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      report.error = this.state.get('lastError') ?? 'error';
+    }
+    return report;
+  }
+
+  private addRefresh(targets: RefreshTarget[]): void {
+    if (!targets.length) return;
+    const list = this.state.getJson<RefreshTarget[]>('refresh', []);
+    const key = (t: RefreshTarget) => `${t.id}|${t.subtree}`;
+    const seen = new Set(list.map(key));
+    for (const t of targets) {
+      if (seen.has(key(t))) continue;
+      list.push(t);
+      seen.add(key(t));
+    }
+    this.state.setJson('refresh', list);
+  }
+
+  private async pushAll(report: SyncReport): Promise<void> {
+    const transport = this.transport();
+    const clientId = this.clientId();
+    const batchSize = Math.min(this.options.pushBatch ?? 500, MAX_PUSH_BATCH);
+    for (let round = 0; round < 100_000; round++) {
+      const entries = this.outbox.pending(batchSize);
+      if (!entries.length) return;
+      const mutations = this.outbox.toMutations(entries, this.now().toISOString());
+      if (!mutations.length) continue;
+      let results: MutationResult[];
+      try {
+        const res = await transport.push({ clientId, mutations });
+        this.receive(res.serverHlc);
+        results = res.results;
+      } catch (err) {
+        // A batch the server refuses as a whole (400) must not block the queue: the first
+        // entry goes alone, and is rejected with the server's reason if it is refused alone.
+        if (!(err instanceof ServerError) || err.status !== 400) throw err;
+        const first = mutations[0];
+        if (!first) return;
+        if (mutations.length > 1) {
+          const res = await transport.push({ clientId, mutations: [first] }).catch((e: unknown) => {
+            if (e instanceof ServerError && e.status === 400) return null;
+            throw e;
+          });
+          results = res
+            ? res.results
+            : [
+                {
+                  id: first.id,
+                  status: 'rejected',
+                  code: err.body.code,
+                  message: err.body.message,
+                },
+              ];
+        } else {
+          results = [
+            { id: first.id, status: 'rejected', code: err.body.code, message: err.body.message },
+          ];
+        }
+      }
+      const byId = new Map(mutations.map((m) => [m.id, m]));
+      this.db.transaction(() => {
+        const refresh: RefreshTarget[] = [];
+        for (const r of results) {
+          this.outbox.answer(r, this.now().toISOString());
+          report.pushed++;
+          const m = byId.get(r.id);
+          if (m && (r.status === 'rejected' || r.overwritten?.length)) {
+            if (r.status === 'rejected') report.rejected++;
+            refresh.push(...commandRefresh({ command: m.command, args: m.args } as Command));
+          }
+        }
+        this.addRefresh(refresh);
+      })();
+      if (results.length === 0) return;
+    }
+  }
+
+  private async pullAll(report: SyncReport): Promise<void> {
+    const transport = this.transport();
+    const clientId = this.clientId();
+    const changed = new Set<string>();
+    for (let page = 0; page < 100_000; page++) {
+      const cursor = this.state.get('cursor') ?? '';
+      const refresh = this.state.getJson<RefreshTarget[]>('refresh', []).slice(0, MAX_REFRESH);
+      const res = await transport.pull({
+        clientId,
+        cursor,
+        refresh,
+        limit: this.options.pullLimit ?? 5000,
+      });
+      this.receive(res.serverHlc);
+      this.db.transaction(() => {
+        if (res.snapshot && !cursor.startsWith('s:'))
+          this.db.prepare('DELETE FROM sync_snapshot_seen').run();
+        for (const row of res.chain) this.writer.upsert(row);
+        const { applied } = this.writer.apply(res.changes);
+        for (const id of applied) changed.add(id);
+        report.pulled += res.changes.length;
+        if (res.snapshot) {
+          const seen = this.db.prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) VALUES (?)');
+          for (const row of res.chain) seen.run(row.id);
+          for (const c of res.changes) if (c.op === 'upsert') seen.run(c.row.id);
+        }
+        if (res.snapshotDone) for (const id of this.dropUnseen()) changed.add(id);
+        const left = this.state
+          .getJson<RefreshTarget[]>('refresh', [])
+          .filter((t) => !refresh.some((r) => r.id === t.id && r.subtree === t.subtree));
+        this.state.setJson('refresh', left.length ? left : null);
+        this.state.set('cursor', res.cursor);
+      })();
+      if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
+    }
+    this.db.transaction(() => {
+      this.rebase();
+      this.tenancy?.repo.recomputeRecording('/', this.now().toISOString());
+    })();
+    this.tenancy?.lists.invalidate();
+    if (changed.size) this.options.onChanged?.([...changed]);
+  }
+
+  /** After a completed snapshot: local tenants the server did not send are no longer ours. */
+  private dropUnseen(): string[] {
+    const protectedIds = new Set<string>();
+    for (const e of this.outbox.pending()) {
+      const c = parseCommand(e.command, e.args);
+      if (c?.command === 'tenants.create') protectedIds.add(c.args.id);
+    }
+    const gone = (
+      this.db
+        .prepare(
+          "SELECT id FROM tenants WHERE kind != 'root' AND id NOT IN (SELECT id FROM sync_snapshot_seen) ORDER BY depth DESC",
+        )
+        .all() as { id: string }[]
+    )
+      .map((r) => r.id)
+      .filter((id) => !protectedIds.has(id));
+    const del = this.db.prepare('DELETE FROM tenants WHERE id = ?');
+    for (const id of gone) del.run(id);
+    this.db.prepare('DELETE FROM sync_snapshot_seen').run();
+    return gone;
+  }
+
+  /** Re-runs the mutations still pending on top of the server's state just applied. */
+  private rebase(): void {
+    const tenancy = this.tenancy;
+    if (!tenancy) return;
+    const pending = this.outbox.pending();
+    if (!pending.length) return;
+    this.replaying = true;
+    try {
+      for (const e of pending) {
+        const c = parseCommand(e.command, e.args);
+        if (!c) continue;
+        try {
+          replay(tenancy, c);
+        } catch {
+          // The server decides: a mutation that no longer fits locally is still pushed, and
+          // its rejection (with the reason) comes back from there.
+        }
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+}
+
+function replay(t: TenancyService, c: Command): void {
+  switch (c.command) {
+    case 'tenants.create': {
+      if (t.repo.get(c.args.id)) return;
+      const { id, ...input } = c.args;
+      t.create(input, id);
+      return;
+    }
+    case 'tenants.update':
+      t.update(c.args);
+      return;
+    case 'tenants.move':
+      t.move(c.args.id, c.args.newParentId);
+      return;
+    case 'tenants.delete': {
+      const row = t.repo.get(c.args.id);
+      if (row) t.delete(c.args.id, row.name);
+      return;
+    }
+    case 'tenants.disable':
+      t.disable(c.args.id);
+      return;
+    case 'tenants.enable':
+      t.enable(c.args.id, c.args.mode);
+      return;
+    case 'modules.set':
+      t.setModule(c.args.tenantId, c.args.moduleId, c.args.enabled);
+      return;
+    case 'business.set':
+      t.setBusiness(c.args.tenantId, c.args.settings);
+      return;
+  }
+}

@@ -1,0 +1,101 @@
+import { isApiErrorBody, type ApiErrorBody } from '../../shared/errors';
+import {
+  loginResponseSchema,
+  pullResponseSchema,
+  pushResponseSchema,
+  type LoginResponse,
+  type PullRequest,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+} from '../../shared/sync/protocol';
+
+/** The server could not be reached (offline, refused, timed out): retry later. */
+export class ServerUnreachableError extends Error {
+  readonly code = 'OFFLINE';
+}
+
+/** The server answered with an error body. */
+export class ServerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(`${body.code}: ${body.message}`);
+  }
+}
+
+/** What the sync engine needs from the network; tests wrap it to lose and duplicate messages. */
+export interface SyncTransport {
+  push(req: PushRequest): Promise<PushResponse>;
+  pull(req: PullRequest): Promise<PullResponse>;
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  token: string | null,
+  timeoutMs = 30_000,
+): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new ServerUnreachableError(
+      `The server at ${new URL(url).origin} cannot be reached (${err instanceof Error ? err.message : String(err)}).`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = await res.json();
+  } catch {
+    throw new ServerUnreachableError(`The server answered ${res.status} without a readable body.`);
+  }
+  if (!res.ok) {
+    throw new ServerError(
+      res.status,
+      isApiErrorBody(data) ? data : { code: 'INTERNAL', message: `HTTP ${res.status}` },
+    );
+  }
+  return data;
+}
+
+export async function login(
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<LoginResponse> {
+  return loginResponseSchema.parse(
+    await postJson(new URL('/v1/auth/login', baseUrl).toString(), { email, password }, null),
+  );
+}
+
+export async function logout(baseUrl: string, token: string): Promise<void> {
+  await postJson(new URL('/v1/auth/logout', baseUrl).toString(), {}, token);
+}
+
+/** Push and pull over HTTP(S) with a session token. */
+export class HttpTransport implements SyncTransport {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: () => string | null,
+  ) {}
+
+  async push(req: PushRequest): Promise<PushResponse> {
+    const url = new URL('/v1/sync/push', this.baseUrl).toString();
+    return pushResponseSchema.parse(await postJson(url, req, this.token()));
+  }
+
+  async pull(req: PullRequest): Promise<PullResponse> {
+    const url = new URL('/v1/sync/pull', this.baseUrl).toString();
+    return pullResponseSchema.parse(await postJson(url, req, this.token()));
+  }
+}

@@ -1,0 +1,109 @@
+import type { SqlDb } from './sql';
+
+/**
+ * The server's tables, for both engines. Paths are compared byte-wise (a subtree is the range
+ * [path, path + U+FFFF)), so on PostgreSQL they use the "C" collation whatever the database's is.
+ *
+ * - tenants: the tree as the server knows it; `field_clock` holds the HLC of the last write of each
+ *   field (per-field last-writer-wins).
+ * - tombstones: deleted tenants (a delete beats a concurrent edit; a deleted id never comes back).
+ * - sync_seq: the one row whose update serializes every mutation and numbers it; its row lock is
+ *   held until commit, so change_log sequences become visible in order (no reader sees N+1 before N).
+ * - change_log: which tenant changed at which sequence, with its path (and its old path after a
+ *   move), so a pull can filter by the account's subtree.
+ * - mutation_results: every mutation ever pushed, by (client, mutation id): the idempotency record.
+ */
+export function schemaSql(dialect: SqlDb['dialect']): string {
+  const pathType = dialect === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT';
+  return `
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (
+  id ${pathType} PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('root', 'integrator', 'customer')),
+  parent_id TEXT,
+  path ${pathType} NOT NULL,
+  depth INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  contact_person TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  address TEXT NOT NULL DEFAULT '',
+  time_zone TEXT NOT NULL DEFAULT 'UTC',
+  notes TEXT NOT NULL DEFAULT '',
+  own_disabled INTEGER NOT NULL DEFAULT 0,
+  disabled_by TEXT,
+  module_overrides TEXT NOT NULL DEFAULT '{}',
+  business TEXT,
+  field_clock TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS tenants_parent_name ON tenants(parent_id, name_key);
+CREATE UNIQUE INDEX IF NOT EXISTS tenants_path ON tenants(path);
+CREATE TABLE IF NOT EXISTS tombstones (
+  id TEXT PRIMARY KEY,
+  path ${pathType} NOT NULL,
+  seq INTEGER NOT NULL,
+  deleted_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_seq (id INTEGER PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO sync_seq (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+CREATE TABLE IF NOT EXISTS change_log (
+  seq INTEGER NOT NULL,
+  tenant_id ${pathType} NOT NULL,
+  path ${pathType} NOT NULL,
+  old_path ${pathType},
+  PRIMARY KEY (seq, tenant_id)
+);
+CREATE TABLE IF NOT EXISTS sync_clients (
+  client_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  first_seen_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mutation_results (
+  client_id TEXT NOT NULL,
+  mutation_id INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  command TEXT NOT NULL,
+  seq INTEGER,
+  status TEXT NOT NULL,
+  code TEXT,
+  message TEXT,
+  overwritten TEXT,
+  at TEXT NOT NULL,
+  PRIMARY KEY (client_id, mutation_id)
+);
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  created_by TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  token_hash TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_account ON sessions(account_id);
+`;
+}
+
+export const ROOT_NAME = 'Partner';
+
+/** Creates the tables (idempotent) and the root partner tenant. */
+export async function migrateServer(db: SqlDb, now: string): Promise<void> {
+  await db.exec(schemaSql(db.dialect));
+  await db.run(
+    `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
+     VALUES ('root', 'root', NULL, '/root/', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    [ROOT_NAME, ROOT_NAME.toLowerCase(), now, now],
+  );
+}

@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SqlDb, SqlRunner, SqlValue } from './sql';
+
+/**
+ * better-sqlite3 is synchronous, but our transactions are async functions: two requests could
+ * interleave their statements on the one connection. A queue gives each transaction (and each
+ * statement outside one) the connection to itself, so a reader never sees another request's
+ * uncommitted rows.
+ */
+class Queue {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export function openSqlite(file: string): SqlDb {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const runner: SqlRunner = {
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      prepare(sql).all(...params) as T[],
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      prepare(sql).get(...params) as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []) => {
+      const stmt = prepare(sql);
+      if (stmt.reader) return stmt.all(...params).length;
+      return stmt.run(...params).changes;
+    },
+  };
+  const queue = new Queue();
+  return {
+    dialect: 'sqlite',
+    forUpdate: '',
+    all: (sql, params) => queue.run(() => runner.all(sql, params)),
+    get: (sql, params) => queue.run(() => runner.get(sql, params)),
+    run: (sql, params) => queue.run(() => runner.run(sql, params)),
+    transaction: (fn) =>
+      queue.run(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(runner);
+          db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+    exec: (sql) => queue.run(async () => void db.exec(sql)),
+    close: () => queue.run(async () => void (db.open && db.close())),
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The sync protocol between a desktop and the central server (docs/sync.md has the picture):
+ * POST /v1/auth/login, then POST /v1/sync/push (batches of outbox mutations) and
+ * POST /v1/sync/pull (row changes since a cursor, limited to the account's subtree).
+ * The server validates every body with these schemas; the desktop parses every answer with them.
+ */
+import { z } from 'zod';
+import { commandSchemas, type CommandName } from './commands';
+import { accountRoleSchema } from './roles';
+import { isHlc } from './hlc';
+import { idField } from '../validation';
+import { tenantStatusSchema } from '../tenancy';
+
+export const MAX_PUSH_BATCH = 1000;
+export const MAX_PULL_LIMIT = 10_000;
+export const MAX_REFRESH = 1000;
+
+export const clientIdField = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{8,64}$/, { error: 'A client id is 8 to 64 letters, digits or dashes.' });
+export const hlcField = z
+  .string()
+  .refine(isHlc, { error: 'Not a hybrid logical clock timestamp.' });
+
+const mutationOf = <C extends CommandName>(command: C) =>
+  z.object({
+    id: z.number().int().positive(),
+    command: z.literal(command),
+    args: commandSchemas[command],
+    hlc: hlcField,
+  });
+
+/** One outbox entry as pushed: the server checks the name and the arguments before anything. */
+export const mutationSchema = z.discriminatedUnion('command', [
+  mutationOf('tenants.create'),
+  mutationOf('tenants.update'),
+  mutationOf('tenants.move'),
+  mutationOf('tenants.delete'),
+  mutationOf('tenants.disable'),
+  mutationOf('tenants.enable'),
+  mutationOf('modules.set'),
+  mutationOf('business.set'),
+]);
+export type Mutation = z.output<typeof mutationSchema>;
+
+export const pushRequestSchema = z.object({
+  clientId: clientIdField,
+  mutations: z.array(mutationSchema).max(MAX_PUSH_BATCH),
+});
+export type PushRequest = z.input<typeof pushRequestSchema>;
+
+export const overwrittenSchema = z.object({ field: z.string(), by: z.string() });
+
+export const mutationResultSchema = z.object({
+  id: z.number(),
+  status: z.enum(['applied', 'rejected']),
+  /** For a rejection: the error code and a message a person can act on. */
+  code: z.string().optional(),
+  message: z.string().optional(),
+  /** Fields this mutation lost to a newer edit made elsewhere. */
+  overwritten: z.array(overwrittenSchema).optional(),
+  /** True when the server had already applied this mutation (a retried push). */
+  duplicate: z.boolean().optional(),
+});
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+
+export const pushResponseSchema = z.object({
+  results: z.array(mutationResultSchema),
+  serverHlc: z.string(),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const pullRequestSchema = z.object({
+  clientId: clientIdField,
+  /** '' for a first (or reset) pull: the server answers with a snapshot of the subtree. */
+  cursor: z.string().max(200).default(''),
+  /** Tenants to re-read whatever the cursor says (after a rejected or partly lost mutation). */
+  refresh: z
+    .array(z.object({ id: idField, subtree: z.boolean().default(false) }))
+    .max(MAX_REFRESH)
+    .default([]),
+  limit: z.number().int().min(1).max(MAX_PULL_LIMIT).default(5000),
+});
+export type PullRequest = z.input<typeof pullRequestSchema>;
+
+/** A tenant as the server stores it: what the desktop writes into its own table. */
+export const syncTenantSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['root', 'integrator', 'customer']),
+  parentId: z.string().nullable(),
+  path: z.string(),
+  depth: z.number(),
+  name: z.string(),
+  contactPerson: z.string(),
+  email: z.string(),
+  phone: z.string(),
+  address: z.string(),
+  timeZone: z.string(),
+  notes: z.string(),
+  ownDisabled: z.boolean(),
+  disabledBy: z.string().nullable(),
+  moduleOverrides: z.record(z.string(), z.boolean()),
+  business: z.unknown().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SyncTenant = z.infer<typeof syncTenantSchema>;
+
+export const rowChangeSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upsert'), row: syncTenantSchema }),
+  /** Deleted, or no longer in the account's subtree (moved away): the desktop drops it. */
+  z.object({ op: z.literal('delete'), id: z.string() }),
+]);
+export type RowChange = z.infer<typeof rowChangeSchema>;
+
+export const pullResponseSchema = z.object({
+  changes: z.array(rowChangeSchema),
+  cursor: z.string(),
+  /** More changes wait: pull again with the new cursor. */
+  more: z.boolean(),
+  /** This answer starts a snapshot (first pull, unknown cursor or reset client): rows absent from
+   * the snapshot once it completes are no longer the desktop's. */
+  snapshot: z.boolean(),
+  /** The last page of a snapshot. */
+  snapshotDone: z.boolean(),
+  /** The account's node and its ancestors, root first: the desktop keeps them as context. */
+  chain: z.array(syncTenantSchema),
+  serverHlc: z.string(),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+export const loginRequestSchema = z.object({
+  email: z.string().trim().toLowerCase().min(3).max(254),
+  password: z.string().min(1).max(200),
+});
+
+export const accountSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  tenantId: z.string(),
+  role: accountRoleSchema,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+});
+export type Account = z.infer<typeof accountSchema>;
+
+export const loginResponseSchema = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  account: accountSchema,
+});
+export type LoginResponse = z.infer<typeof loginResponseSchema>;
+
+export const PASSWORD_MIN = 10;
+export const createAccountSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .pipe(z.email({ error: 'Enter an email address like name@example.com.' })),
+  password: z
+    .string()
+    .min(PASSWORD_MIN, { error: `A password has at least ${PASSWORD_MIN} characters.` })
+    .max(200),
+  tenantId: idField,
+  role: accountRoleSchema,
+});
+export type CreateAccount = z.output<typeof createAccountSchema>;
+
+export const accountListSchema = z.array(accountSchema);
+
+export const statusResponseSchema = z.object({ ok: z.literal(true) });
+
+export { tenantStatusSchema };
