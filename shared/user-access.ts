@@ -86,6 +86,17 @@ export interface AccessCustomer {
 }
 
 const MODULE_BIT = new Map<ModuleId, number>(MODULE_IDS.map((id, i) => [id, 1 << i]));
+
+/** The portals a bit set opens, computed once per distinct set (the matrix asks 50,000 times). */
+const portalsOfBits = new Map<number, ModuleId[]>();
+function portalsOf(bits: number): ModuleId[] {
+  let list = portalsOfBits.get(bits);
+  if (!list) {
+    list = MODULE_IDS.filter((p) => (bits & (MODULE_BIT.get(p) ?? 0)) !== 0);
+    portalsOfBits.set(bits, list);
+  }
+  return [...list];
+}
 const bitsOf = (ids: readonly ModuleId[]) =>
   ids.reduce((m, id) => m | (MODULE_BIT.get(id) ?? 0), 0);
 const RIGHT_PORTAL_BITS = new Map<string, number>(
@@ -219,7 +230,7 @@ function cameraDecision(q: AccessQuery, right: CameraRight, reasons: AccessReaso
     allowed,
     reasons,
     grantedBy: allowed ? grantedBy : [],
-    portals: allowed ? MODULE_IDS.filter((p) => (open & (MODULE_BIT.get(p) ?? 0)) !== 0) : [],
+    portals: allowed ? portalsOf(open) : [],
   };
 }
 
