@@ -12,6 +12,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<Figures> }>> = {
   core: () => import('./core.bench'),
   ui: () => import('./ui.bench'),
   people: () => import('./people.bench'),
+  alerts: () => import('./alerts.bench'),
 };
 
 const onvifBench = path.resolve('bench/onvif/discovery.bench.ts');

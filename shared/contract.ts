@@ -51,6 +51,7 @@ import {
 } from './people';
 import { accessDecisionSchema, userAccessMatrixSchema } from './user-access';
 import { alertMethods } from './alerts/contract';
+import { syncEvents, syncMethods } from './sync-contract';
 
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -143,6 +144,7 @@ export const apiContract = {
   ),
   'setup.status': method(z.object({ customerId: idField }), setupStatusSchema),
   ...alertMethods,
+  ...syncMethods,
 } as const;
 
 /** Events the main side pushes to every window. */
@@ -159,6 +161,7 @@ export const apiEvents = {
     errors: z.array(z.string()),
     stopped: z.boolean(),
   }),
+  ...syncEvents,
 } as const;
 
 export type ApiContract = typeof apiContract;

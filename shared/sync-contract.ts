@@ -20,9 +20,7 @@ export const syncStatusSchema = z.object({
   phase: syncPhaseSchema,
   pending: z.number().int(),
   serverUrl: z.string().nullable(),
-  account: z
-    .object({ email: z.string(), role: z.string(), tenantId: z.string() })
-    .nullable(),
+  account: z.object({ email: z.string(), role: z.string(), tenantId: z.string() }).nullable(),
   lastSyncAt: z.string().nullable(),
   lastError: z.string().nullable(),
   /** A sync is running right now. */
@@ -64,7 +62,10 @@ export const serverUrlSchema = z
       });
   });
 
-export const uploadPreviewSchema = z.object({ count: z.number().int(), names: z.array(z.string()) });
+export const uploadPreviewSchema = z.object({
+  count: z.number().int(),
+  names: z.array(z.string()),
+});
 
 export const syncConnectSchema = z.object({
   serverUrl: serverUrlSchema,
@@ -130,13 +131,16 @@ export const syncMethods = {
     z.object({ status: syncStatusSchema, upload: uploadPreviewSchema }),
   ),
   /** Log out (keeps the server and the pending changes), or `forget`: back to standalone. */
-  'sync.disconnect': method(
-    z.object({ forget: z.boolean().default(false) }),
-    syncStatusSchema,
-  ),
+  'sync.disconnect': method(z.object({ forget: z.boolean().default(false) }), syncStatusSchema),
   'sync.uploadPreview': method(z.object({}), uploadPreviewSchema),
-  'sync.uploadLocal': method(z.object({}), z.object({ queued: z.number().int(), status: syncStatusSchema })),
-  'sync.now': method(z.object({}), z.object({ report: syncReportSchema, status: syncStatusSchema })),
+  'sync.uploadLocal': method(
+    z.object({}),
+    z.object({ queued: z.number().int(), status: syncStatusSchema }),
+  ),
+  'sync.now': method(
+    z.object({}),
+    z.object({ report: syncReportSchema, status: syncStatusSchema }),
+  ),
   'sync.details': method(z.object({}), syncDetailsSchema),
   /** Removes the answered (rejected / overwritten) entries from the Sync screen. */
   'sync.clearAnswered': method(z.object({}), z.object({ ok: z.literal(true) })),

@@ -75,7 +75,12 @@ export class CameraMonitor {
 
   private answered(): void {
     if (this.failing)
-      this.report({ kind: 'system', type: 'camera_online', cameraId: this.camera.id, at: new Date() });
+      this.report({
+        kind: 'system',
+        type: 'camera_online',
+        cameraId: this.camera.id,
+        at: new Date(),
+      });
     this.failing = false;
     this.authReported = false;
     this.lastAnswerAt = Date.now();
@@ -86,7 +91,12 @@ export class CameraMonitor {
       // The camera answers, so it is not offline; its login is what fails.
       this.lastAnswerAt = Date.now();
       if (!this.authReported)
-        this.report({ kind: 'system', type: 'auth_failing', cameraId: this.camera.id, at: new Date() });
+        this.report({
+          kind: 'system',
+          type: 'auth_failing',
+          cameraId: this.camera.id,
+          at: new Date(),
+        });
       this.authReported = true;
       return;
     }
@@ -123,7 +133,13 @@ export class CameraMonitor {
       }
       this.answered();
       for (const m of pulled.value)
-        this.report({ kind: 'onvif', cameraId: this.camera.id, at: m.at, topic: m.topic, data: m.data });
+        this.report({
+          kind: 'onvif',
+          cameraId: this.camera.id,
+          at: m.at,
+          topic: m.topic,
+          data: m.data,
+        });
       if (pulled.value.length === 0) await this.sleep(t.idlePullMs);
     }
     const sub = this.subscription;

@@ -87,6 +87,9 @@ export class AlertEngine {
       list.push(r);
       this.rulesByCustomer.set(r.customerId, list);
     }
+    // A rule switched off or deleted sends what its digest collected so far.
+    const live = new Set(rules.map((r) => r.id));
+    for (const ruleId of [...this.digests.keys()]) if (!live.has(ruleId)) this.flushDigest(ruleId);
     if (rules.length === 0) {
       await this.stop();
       return;
@@ -115,9 +118,12 @@ export class AlertEngine {
     await Promise.all(stops);
     for (const [id, cam] of wanted)
       if (!this.monitors.has(id))
-        this.monitors.set(id, new CameraMonitor(cam, this.timing, (e) => {
-          if (this.tick) this.ingest(e);
-        }));
+        this.monitors.set(
+          id,
+          new CameraMonitor(cam, this.timing, (e) => {
+            if (this.tick) this.ingest(e);
+          }),
+        );
   }
 
   async stop(): Promise<void> {
@@ -151,7 +157,8 @@ export class AlertEngine {
     if (!rules) return 0;
     if (event.kind === 'system' && event.type === 'camera_online') {
       if (!this.reportedOffline.delete(event.cameraId)) return 0;
-      for (const key of [...this.offlineFired]) if (key.endsWith(`|${event.cameraId}`)) this.offlineFired.delete(key);
+      for (const key of [...this.offlineFired])
+        if (key.endsWith(`|${event.cameraId}`)) this.offlineFired.delete(key);
     }
     const matched = matchingRules(rules, event, ctx.timeZone, this.minuteMs);
     let count = 0;
@@ -225,7 +232,11 @@ export class AlertEngine {
       this.enqueue(
         rule,
         ctx,
-        entries.map((e) => ({ cameraName: e.cameraName, at: new Date(e.at), description: e.event })),
+        entries.map((e) => ({
+          cameraName: e.cameraName,
+          at: new Date(e.at),
+          description: e.event,
+        })),
         entries.map((e) => e.id),
         null,
       );

@@ -52,8 +52,7 @@ export class AlertLookups implements EngineLookups {
   /** Recording state changes often: read it fresh (the tick compares it). */
   recording(id: string): boolean {
     const row = this.db.prepare('SELECT recording FROM cameras WHERE id = ?').get(id) as
-      | { recording: number }
-      | undefined;
+      { recording: number } | undefined;
     return row?.recording === 1;
   }
 

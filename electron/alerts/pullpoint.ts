@@ -57,7 +57,10 @@ export class PullPointSubscription {
       const address = text(r, 'SubscriptionReference', 'Address')?.trim();
       if (!address)
         throw new OnvifFailure(
-          onvifError('ONVIF_BAD_XML', `${eventsUrl.host} created a subscription without an address.`),
+          onvifError(
+            'ONVIF_BAD_XML',
+            `${eventsUrl.host} created a subscription without an address.`,
+          ),
         );
       let url = new URL(address, eventsUrl);
       // Cameras may advertise an address we cannot reach (link-local): keep the host we reached.

@@ -82,8 +82,7 @@ export class AlertRepository {
 
   getRule(id: string): AlertRule | undefined {
     const row = this.db.prepare('SELECT * FROM alert_rules WHERE id = ?').get(id) as
-      | RuleRow
-      | undefined;
+      RuleRow | undefined;
     return row ? toRule(row) : undefined;
   }
 
@@ -269,8 +268,7 @@ export class AlertRepository {
 
   smtp(): { settings: string; password_enc: string | null } | undefined {
     return this.db.prepare('SELECT settings, password_enc FROM alert_smtp WHERE id = 1').get() as
-      | { settings: string; password_enc: string | null }
-      | undefined;
+      { settings: string; password_enc: string | null } | undefined;
   }
 
   saveSmtp(settings: string, passwordEnc: string | null): void {

@@ -136,7 +136,8 @@ export class AlertService {
 
   private require(id: string): AlertRule {
     const r = this.repo.getRule(id);
-    if (!r) throw new AppError('NOT_FOUND', `No alert rule with id ${id} exists. Refresh the list.`);
+    if (!r)
+      throw new AppError('NOT_FOUND', `No alert rule with id ${id} exists. Refresh the list.`);
     return r;
   }
 
@@ -264,7 +265,8 @@ export class AlertService {
   }
 
   setSmtp(input: SmtpSettings): SmtpSettingsView {
-    if (input.user === '' && input.password) throw fieldError('user', 'Enter the SMTP user that goes with this password.');
+    if (input.user === '' && input.password)
+      throw fieldError('user', 'Enter the SMTP user that goes with this password.');
     const { password, ...settings } = input;
     const previous = this.repo.smtp();
     const passwordEnc =
@@ -286,6 +288,9 @@ export class AlertService {
     const row = this.repo.smtp();
     if (!row) return null;
     const s = smtpSettingsSchema.omit({ password: true }).parse(JSON.parse(row.settings));
-    return { ...s, password: row.password_enc ? this.options.secrets.decrypt(row.password_enc) : '' };
+    return {
+      ...s,
+      password: row.password_enc ? this.options.secrets.decrypt(row.password_enc) : '',
+    };
   }
 }

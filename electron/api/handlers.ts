@@ -4,6 +4,8 @@ import type { CameraService } from '../cameras/service';
 import type { PeopleService } from '../people/service';
 import type { AlertService } from '../alerts/service';
 import { createAlertHandlers } from '../alerts/handlers';
+import type { SyncApp } from '../sync/app';
+import { createSyncHandlers } from '../sync/handlers';
 
 export interface Services {
   info: () => AppInfo;
@@ -11,6 +13,7 @@ export interface Services {
   cameras: CameraService;
   people: PeopleService;
   alerts: AlertService;
+  sync: SyncApp;
 }
 
 export type Handlers = {
@@ -87,5 +90,6 @@ export function createHandlers(s: Services): Handlers {
     'access.explain': ({ userId, action, cameraId }) => people.explain(userId, action, cameraId),
     'setup.status': ({ customerId }) => people.setupStatus(customerId),
     ...createAlertHandlers(s.alerts),
+    ...createSyncHandlers(s.sync),
   };
 }

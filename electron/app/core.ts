@@ -12,6 +12,8 @@ import { KeyFileSecretBox, secretKeyFile } from '../secrets/key-file-box';
 import type { SecretBox } from '../secrets/secret-box';
 import { databaseFile } from './paths';
 import { SyncEngine } from '../sync/engine';
+import { SyncApp } from '../sync/app';
+import type { SyncSchedulerOptions } from '../sync/scheduler';
 import { AlertService, type AlertServiceOptions } from '../alerts/service';
 
 export interface CoreOptions {
@@ -28,6 +30,8 @@ export interface CoreOptions {
   discovery?: SiteScanConfig;
   /** Alert engine and SMTP outbox timing (tests compress time here). */
   alerts?: Pick<AlertServiceOptions, 'engine' | 'delivery'>;
+  /** Background sync timing (tests compress time here). */
+  syncSchedule?: SyncSchedulerOptions;
 }
 
 export interface Core {
@@ -40,6 +44,8 @@ export interface Core {
   alerts: AlertService;
   /** Offline sync with the central server (outbox, push, pull). */
   sync: SyncEngine;
+  /** The app side of sync: background scheduler, status events, the sync API methods. */
+  syncApp: SyncApp;
   /** Events for every window: `events.on('event', (name, payload) => …)`. */
   events: EventEmitter;
   close(): void;
@@ -84,7 +90,18 @@ export function openCore(options: CoreOptions): Core {
     actor,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   });
-  const dispatch = createDispatch(createHandlers({ info, tenancy, cameras, people, alerts }), options.log);
+  const syncApp = new SyncApp(
+    db,
+    sync,
+    tenancy,
+    { emit: (status) => emit('sync.status', status), ...(options.log ? { log: options.log } : {}) },
+    options.syncSchedule,
+  );
+  syncApp.init();
+  const dispatch = createDispatch(
+    createHandlers({ info, tenancy, cameras, people, alerts, sync: syncApp }),
+    options.log,
+  );
   return {
     db,
     dispatch,
@@ -93,9 +110,11 @@ export function openCore(options: CoreOptions): Core {
     people,
     alerts,
     sync,
+    syncApp,
     events,
     close: () => {
       events.removeAllListeners();
+      syncApp.close();
       cameras.close();
       void alerts.close();
       if (db.open) db.close();

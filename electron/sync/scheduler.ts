@@ -55,12 +55,12 @@ export class SyncScheduler {
     return this.active && this.nextAt !== null ? new Date(this.nextAt) : null;
   }
 
-  /** Starts the loop (idempotent): a first sync right away. */
-  start(): void {
+  /** Starts the loop (idempotent): a first sync right away, or after an interval when `justSynced`. */
+  start(justSynced = false): void {
     if (this.active) return;
     this.active = true;
     this.failures = 0;
-    this.schedule(0);
+    this.schedule(justSynced ? this.intervalMs : 0);
   }
 
   stop(): void {

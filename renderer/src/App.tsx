@@ -5,6 +5,9 @@ import { TenantScreen } from './tenant/TenantScreen';
 import { AuditTab } from './tenant/AuditTab';
 import { errorMessage } from './api';
 import { SiteScanScreen } from './cameras/SiteScanScreen';
+import { SyncIndicator } from './sync/SyncIndicator';
+import { SyncScreen } from './sync/SyncScreen';
+import { ServerSettingsScreen } from './sync/ServerSettingsScreen';
 
 export function App() {
   const route = useApp((s) => s.route);
@@ -50,8 +53,22 @@ export function App() {
           >
             <span aria-hidden="true">◎</span> Site scan
           </button>
+          <button
+            type="button"
+            className={`nav-item${route.screen === 'sync' ? ' active' : ''}`}
+            onClick={() => navigate({ screen: 'sync' })}
+          >
+            <span aria-hidden="true">⇅</span> Sync
+          </button>
+          <button
+            type="button"
+            className={`nav-item${route.screen === 'server' ? ' active' : ''}`}
+            onClick={() => navigate({ screen: 'server' })}
+          >
+            <span aria-hidden="true">⚙</span> Settings · Server
+          </button>
         </nav>
-        <div className="sidebar-footer muted">Working offline · local database</div>
+        <SyncIndicator />
       </aside>
       <main className="content">
         {route.screen === 'customers' && (
@@ -59,6 +76,8 @@ export function App() {
         )}
         {route.screen === 'tenant' && <TenantScreen key={route.id} id={route.id} tab={route.tab} />}
         {route.screen === 'site-scan' && <SiteScanScreen />}
+        {route.screen === 'sync' && <SyncScreen />}
+        {route.screen === 'server' && <ServerSettingsScreen />}
         {route.screen === 'audit' && (
           <section className="screen">
             <header className="screen-header">

@@ -9,7 +9,9 @@ export type Route =
   | { screen: 'customers'; scopeId: string }
   | { screen: 'tenant'; id: string; tab: TenantTab }
   | { screen: 'audit' }
-  | { screen: 'site-scan' };
+  | { screen: 'site-scan' }
+  | { screen: 'sync' }
+  | { screen: 'server' };
 
 export interface Toast {
   id: number;
@@ -29,6 +31,8 @@ export function parseHash(hash: string): Route {
   }
   if (parts[0] === 'audit') return { screen: 'audit' };
   if (parts[0] === 'site-scan') return { screen: 'site-scan' };
+  if (parts[0] === 'sync') return { screen: 'sync' };
+  if (parts[0] === 'settings' && parts[1] === 'server') return { screen: 'server' };
   return { screen: 'customers', scopeId: parts[0] === 'customers' && parts[1] ? parts[1] : 'root' };
 }
 
@@ -40,6 +44,10 @@ export function routeHash(route: Route): string {
       return '#/audit';
     case 'site-scan':
       return '#/site-scan';
+    case 'sync':
+      return '#/sync';
+    case 'server':
+      return '#/settings/server';
     default:
       return route.scopeId === 'root'
         ? '#/customers'

@@ -39,9 +39,7 @@ export function renderAlertEmail(input: AlertEmailInput): AlertEmail {
       : `${prefix}${input.customerName}: ${input.ruleName} — ${input.events.length} events on ${cameras.size} camera${cameras.size === 1 ? '' : 's'}`;
   const lines = input.events
     .slice(0, MAX_LISTED)
-    .map(
-      (e) => `- ${formatInZone(e.at, input.timeZone)}  ${e.cameraName}: ${e.description}`,
-    );
+    .map((e) => `- ${formatInZone(e.at, input.timeZone)}  ${e.cameraName}: ${e.description}`);
   if (input.events.length > MAX_LISTED)
     lines.push(`… and ${input.events.length - MAX_LISTED} more events.`);
   const text = [

@@ -71,15 +71,9 @@ export const ruleFieldsSchema = z.object({
   /** `all`: every camera of the customer, including ones added later. */
   cameras: z.union([
     z.literal('all'),
-    z
-      .array(idField)
-      .min(1, { error: 'Choose at least one camera (or all cameras).' })
-      .max(10_000),
+    z.array(idField).min(1, { error: 'Choose at least one camera (or all cameras).' }).max(10_000),
   ]),
-  recipientIds: z
-    .array(idField)
-    .min(1, { error: 'Choose at least one recipient.' })
-    .max(10_000),
+  recipientIds: z.array(idField).min(1, { error: 'Choose at least one recipient.' }).max(10_000),
   channel: z.enum(['email', 'push']).default('email'),
   schedule: scheduleSchema.default(ALWAYS),
   /** 0: one email per event; N: collect events for N minutes into one email. */

@@ -12,6 +12,7 @@ import { BusinessTab } from './BusinessTab';
 import { UsersTab } from '../people/UsersTab';
 import { RolesTab } from '../people/RolesTab';
 import { SetupWizard } from '../people/SetupWizard';
+import { AlertsTab } from '../alerts/AlertsTab';
 
 const TABS: { id: TenantTab; label: string; integrator?: boolean; customer?: boolean }[] = [
   { id: 'details', label: 'Details' },
@@ -237,12 +238,14 @@ export function TenantScreen({ id, tab }: { id: string; tab: TenantTab }) {
               Open one of {tenant.name}&apos;s customers to see and add its cameras.
             </EmptyState>
           ))}
-        {tab === 'alerts' && (
-          <EmptyState title="No alert rules yet" icon="🔔">
-            Alert rules for sensor and system events, emailed to {tenant.name}&apos;s users, will be
-            set up here.
-          </EmptyState>
-        )}
+        {tab === 'alerts' &&
+          (tenant.kind === 'customer' ? (
+            <AlertsTab key={tenant.id} tenant={tenant} />
+          ) : (
+            <EmptyState title="Alert rules belong to customers" icon="🔔">
+              Open one of {tenant.name}&apos;s customers to set up its alert rules.
+            </EmptyState>
+          ))}
         {tab === 'business' && tenant.kind === 'integrator' && <BusinessTab tenant={tenant} />}
         {tab === 'audit' && <AuditTab tenantId={tenant.id} />}
       </div>
