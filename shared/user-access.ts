@@ -95,7 +95,8 @@ function portalsOf(bits: number): ModuleId[] {
     list = MODULE_IDS.filter((p) => (bits & (MODULE_BIT.get(p) ?? 0)) !== 0);
     portalsOfBits.set(bits, list);
   }
-  return [...list];
+  // Shared between decisions: decisions are values to read, never to change.
+  return list;
 }
 const bitsOf = (ids: readonly ModuleId[]) =>
   ids.reduce((m, id) => m | (MODULE_BIT.get(id) ?? 0), 0);
@@ -165,7 +166,11 @@ export interface AccessQuery {
   camera?: AccessCamera | undefined;
 }
 
+// Shared empty lists (frozen, so a mistaken push fails loudly): the access matrix builds 50,000
+// decisions and most of their lists are empty.
 const NO_TENANTS: readonly TenantRef[] = [];
+const NO_GRANTS = Object.freeze([]) as unknown as AccessDecision['grantedBy'];
+const NO_PORTALS = Object.freeze([]) as unknown as ModuleId[];
 
 /** Can the user do the action (on the camera)? Yes or no, with every reason that stands in the way. */
 export function explainAccess(q: AccessQuery): AccessDecision {
@@ -194,7 +199,7 @@ function cameraDecision(q: AccessQuery, right: CameraRight, reasons: AccessReaso
   const off = moduleOff(customer, info.module);
   if (off.length) reasons.push({ code: 'module_off', module: info.module, at: [...off] });
 
-  const grantedBy: AccessDecision['grantedBy'] = [];
+  let grantedBy: AccessDecision['grantedBy'] | null = null;
   let granting: AccessRole[] | null = null;
   let candidates = 0;
   if (own) {
@@ -202,7 +207,7 @@ function cameraDecision(q: AccessQuery, right: CameraRight, reasons: AccessReaso
     for (const role of q.roles) {
       if (((role.grants.get(camera.id) ?? 0) & info.bit) === 0) continue;
       (granting ??= []).push(role);
-      grantedBy.push({ id: role.id, name: role.name, type: role.type });
+      (grantedBy ??= []).push({ id: role.id, name: role.name, type: role.type });
       candidates |= (TYPE_PORTAL_BITS.get(role.type) ?? 0) & rightPortals;
     }
   }
@@ -229,8 +234,8 @@ function cameraDecision(q: AccessQuery, right: CameraRight, reasons: AccessReaso
     cameraId: camera.id,
     allowed,
     reasons,
-    grantedBy: allowed ? grantedBy : [],
-    portals: allowed ? portalsOf(open) : [],
+    grantedBy: allowed && grantedBy ? grantedBy : NO_GRANTS,
+    portals: allowed ? portalsOf(open) : NO_PORTALS,
   };
 }
 

@@ -68,6 +68,9 @@ export class PeopleService {
     private readonly tenancy: TenancyService,
   ) {
     this.repo = new PeopleRepository(ctx.db);
+    this.dbVersion = ctx.db.prepare(
+      'SELECT total_changes() AS local, (SELECT data_version FROM pragma_data_version) AS other',
+    );
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -702,17 +705,27 @@ export class PeopleService {
 
   // ---- effective access --------------------------------------------------------------------
 
-  /** Prepared customers, keyed by everything they are computed from (so never stale). */
+  /**
+   * Prepared customers, valid while nothing in the database changed: the key holds this
+   * connection's total_changes() and SQLite's data_version (which moves when another connection
+   * commits), so a cached entry is never stale and a hit costs one tiny query.
+   */
   private readonly prepared = new Map<string, AccessCustomer>();
+  private preparedAt = '';
+  private readonly dbVersion;
 
   private accessCustomer(t: TenantRecord): AccessCustomer {
-    const rows = this.tenancy.repo.chain(t.path);
-    const key = `${t.disabled_by ?? ''}|${rows.map((r) => `${r.id}:${r.name}:${r.module_overrides}`).join('|')}`;
-    let customer = this.prepared.get(key);
+    const v = this.dbVersion.get() as { local: number; other: number };
+    const version = `${v.local}|${v.other}`;
+    if (version !== this.preparedAt) {
+      this.prepared.clear();
+      this.preparedAt = version;
+    }
+    let customer = this.prepared.get(t.id);
     if (!customer) {
       customer = prepareCustomer(this.tenancy.chainOf(t), t.disabled_by);
       if (this.prepared.size >= 1000) this.prepared.clear();
-      this.prepared.set(key, customer);
+      this.prepared.set(t.id, customer);
     }
     return customer;
   }
