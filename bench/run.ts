@@ -13,6 +13,7 @@ const groups: Record<string, () => Promise<{ run: () => Promise<Figures> }>> = {
   ui: () => import('./ui.bench'),
   people: () => import('./people.bench'),
   alerts: () => import('./alerts.bench'),
+  sync: () => import('./sync.bench'),
 };
 
 const onvifBench = path.resolve('bench/onvif/discovery.bench.ts');

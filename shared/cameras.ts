@@ -226,6 +226,8 @@ export const discoveredDeviceSchema = z.object({
   attachedTo: z
     .object({ cameraId: z.string(), customerId: z.string(), customerName: z.string() })
     .nullable(),
+  /** The device said Bye (left the network) while the scan screen was open. */
+  left: z.boolean().default(false),
 });
 export type DiscoveredDeviceView = z.infer<typeof discoveredDeviceSchema>;
 

@@ -35,6 +35,7 @@ import {
   updateCameraSchema,
 } from './cameras';
 import { idField } from './validation';
+import { importResultSchema, importTenantsSchema } from './tenant-import';
 import {
   accessActionSchema,
   createRoleSchema,
@@ -91,6 +92,7 @@ export const apiContract = {
   'tenants.delete': method(deleteTenantSchema, ok),
   'tenants.disable': method(byId, tenantSchema),
   'tenants.enable': method(z.object({ id: idField, mode: enableModeSchema }), tenantSchema),
+  'tenants.import': method(importTenantsSchema, importResultSchema),
 
   'modules.get': method(z.object({ tenantId: idField }), z.array(moduleStateSchema)),
   'modules.set': method(setModuleSchema, z.array(moduleStateSchema)),
@@ -121,6 +123,8 @@ export const apiContract = {
   'discovery.start': method(startDiscoverySchema, discoveryStateSchema),
   'discovery.stop': method(z.object({}), ok),
   'discovery.state': method(z.object({}), discoveryStateSchema),
+  /** Hello/Bye listening while the Site scan screen is open. */
+  'discovery.listen': method(z.object({ on: z.boolean() }), ok),
 
   'users.list': method(listUsersSchema, z.array(userSchema)),
   'users.get': method(byId, userSchema),

@@ -178,6 +178,7 @@ export class CameraMonitor {
       ...(this.camera.credentials ? { credentials: this.camera.credentials } : {}),
       clockOffsetMs: clock.value.clockOffsetMs,
       timeoutMs: t.requestTimeoutMs,
+      digest: {},
     });
     if (!sub.ok) {
       this.failed(sub.error.code);

@@ -27,8 +27,8 @@ export interface CameraContext {
 /** What the engine reads about cameras and people (SQL kept in the alerts service). */
 export interface EngineLookups {
   camera(id: string): CameraContext | undefined;
-  /** Effective recording state, read fresh. */
-  recording(id: string): boolean;
+  /** Effective recording state, read fresh; undefined once the camera is removed. */
+  recording(id: string): boolean | undefined;
   recipientEmails(customerId: string, userIds: readonly string[]): string[];
   monitoredCameras(customerIds: readonly string[]): MonitoredCamera[];
 }
@@ -142,6 +142,14 @@ export class AlertEngine {
     for (const m of this.monitors.values()) m.checkReachability(now);
     for (const id of this.monitors.keys()) {
       const recording = this.lookups.recording(id);
+      if (recording === undefined) {
+        // Removed: stop watching it (its loop ends on its own, within a request deadline).
+        const monitor = this.monitors.get(id);
+        this.monitors.delete(id);
+        this.recording.delete(id);
+        void monitor?.stop();
+        continue;
+      }
       const before = this.recording.get(id);
       this.recording.set(id, recording);
       if (before === true && !recording)

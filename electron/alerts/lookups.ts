@@ -49,11 +49,12 @@ export class AlertLookups implements EngineLookups {
     return ctx;
   }
 
-  /** Recording state changes often: read it fresh (the tick compares it). */
-  recording(id: string): boolean {
+  /** Recording state, read fresh (the tick compares it); undefined once the camera is removed. */
+  recording(id: string): boolean | undefined {
     const row = this.db.prepare('SELECT recording FROM cameras WHERE id = ?').get(id) as
       { recording: number } | undefined;
-    return row?.recording === 1;
+    if (!row) this.cache.delete(id);
+    return row ? row.recording === 1 : undefined;
   }
 
   recipientEmails(customerId: string, userIds: readonly string[]): string[] {

@@ -1,9 +1,15 @@
 // ONVIF PullPoint subscription (ONVIF Event service spec 9.1, WS-BaseNotification): create a
 // subscription on the device's event service, pull messages in a loop, renew before the
 // termination time, unsubscribe on stop. The device client does not expose calls to an
-// arbitrary subscription address, so the few SOAP exchanges live here on the same transport.
+// arbitrary subscription address, so the few SOAP exchanges live here on the same transport:
+// WS-UsernameToken in every request, and an HTTP Digest challenge answered when one comes.
 import { authError, OnvifFailure, onvifError, toResult, type OnvifResult } from '../onvif/errors';
-import { httpExchange } from '../onvif/http-transport';
+import {
+  digestAuthorization,
+  httpExchange,
+  parseAuthChallenges,
+  type DigestState,
+} from '../onvif/http-transport';
 import { NS, faultToError, findFault, soapEnvelope, usernameTokenHeader } from '../onvif/soap';
 import {
   attr,
@@ -29,6 +35,8 @@ export interface PullPointOptions {
   /** Camera clock minus ours, to sign WS-UsernameToken with the camera's time. */
   clockOffsetMs?: number;
   timeoutMs: number;
+  /** HTTP Digest state, kept across the calls of one subscription (cameras with authStyle digest). */
+  digest?: { state?: DigestState };
 }
 
 const seconds = (ms: number): string => `PT${Math.max(1, Math.round(ms / 1000))}S`;
@@ -151,14 +159,31 @@ async function exchange(
   const header = options.credentials
     ? usernameTokenHeader(options.credentials, new Date(Date.now() + (options.clockOffsetMs ?? 0)))
     : undefined;
-  const reply = await httpExchange({
-    url,
-    method: 'POST',
-    headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` },
-    body: soapEnvelope(body, header),
-    timeoutMs: options.timeoutMs,
-    maxBytes: 1024 * 1024,
-  });
+  const envelope = soapEnvelope(body, header);
+  const digest = options.digest;
+  const credentials = options.credentials;
+  const send = () => {
+    const uri = `${url.pathname}${url.search}`;
+    return httpExchange({
+      url,
+      method: 'POST',
+      headers: {
+        'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"`,
+        ...(digest?.state && credentials
+          ? { Authorization: digestAuthorization(digest.state, credentials, 'POST', uri) }
+          : {}),
+      },
+      body: envelope,
+      timeoutMs: options.timeoutMs,
+      maxBytes: 1024 * 1024,
+    });
+  };
+  let reply = await send();
+  const [challenge] = parseAuthChallenges(reply.challenges).digest;
+  if (reply.status === 401 && challenge && digest && credentials) {
+    digest.state = { challenge, nonceCount: 0 };
+    reply = await send();
+  }
   if (reply.status === 401 || reply.status === 403) throw new OnvifFailure(authError(url.host));
   const parsed = reply.body.length > 0 ? parseSoapEnvelope(reply.body) : undefined;
   if (parsed && !parsed.ok) throw new OnvifFailure(parsed.error);

@@ -6,6 +6,7 @@ import type { AlertService } from '../alerts/service';
 import { createAlertHandlers } from '../alerts/handlers';
 import type { SyncApp } from '../sync/app';
 import { createSyncHandlers } from '../sync/handlers';
+import { importCustomers } from '../tenancy/import';
 
 export interface Services {
   info: () => AppInfo;
@@ -38,6 +39,7 @@ export function createHandlers(s: Services): Handlers {
     },
     'tenants.disable': ({ id }) => tenancy.disable(id),
     'tenants.enable': ({ id, mode }) => tenancy.enable(id, mode),
+    'tenants.import': (input) => importCustomers(tenancy, input),
     'modules.get': ({ tenantId }) => tenancy.modules(tenantId),
     'modules.set': ({ tenantId, moduleId, enabled }) =>
       tenancy.setModule(tenantId, moduleId, enabled),
@@ -64,6 +66,10 @@ export function createHandlers(s: Services): Handlers {
       return { ok: true };
     },
     'discovery.state': () => cameras.siteScan.state(),
+    'discovery.listen': async ({ on }) => {
+      await cameras.siteScan.listen(on);
+      return { ok: true };
+    },
     'users.list': (q) => people.listUsers(q),
     'users.get': ({ id }) => people.getUser(id),
     'users.create': (input) => people.createUser(input),

@@ -61,7 +61,12 @@ export function openCore(options: CoreOptions): Core {
   const emit = <E extends EventName>(name: E, payload: EventPayload<E>) =>
     events.emit('event', name, payload);
   const actor = options.actor ?? `${os.userInfo().username}@${os.hostname()}`;
-  const sync = new SyncEngine(db, { onChanged: (ids) => emit('tenants.changed', { ids }) });
+  const secrets = options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir));
+  const sync = new SyncEngine(db, {
+    onChanged: (ids) => emit('tenants.changed', { ids }),
+    secrets,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const ctx: ServiceContext = {
     db,
     recordMutation: sync.record,
@@ -72,13 +77,13 @@ export function openCore(options: CoreOptions): Core {
   const tenancy = new TenancyService(ctx);
   sync.bind(tenancy);
   const cameras = new CameraService(ctx, tenancy, {
-    secrets: options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir)),
+    secrets,
     ...(options.discovery ? { discovery: options.discovery } : {}),
     emit,
   });
   const people = new PeopleService(ctx, tenancy);
   const alerts = new AlertService(ctx, tenancy, {
-    secrets: options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir)),
+    secrets,
     ...options.alerts,
     ...(options.log ? { log: options.log } : {}),
   });

@@ -6,6 +6,7 @@ import type { DiscoveredDeviceView, DiscoveryState } from '../../shared/cameras'
 import type { EventName, EventPayload } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { probeAllInterfaces, resolveInterfaces, type DiscoveredDevice } from '../onvif/discovery';
+import { listenForAnnouncements, type AnnouncementListener } from '../onvif/announcements';
 import { readClockSkew } from './onboarding';
 
 export interface SiteScanConfig {
@@ -34,6 +35,8 @@ export class SiteScan {
   private clockQueue: DiscoveredDevice[] = [];
   private clockReads = 0;
   private closed = false;
+  private listener: Promise<AnnouncementListener> | null = null;
+  private readonly left = new Set<string>();
 
   constructor(
     private readonly config: SiteScanConfig,
@@ -69,6 +72,7 @@ export class SiteScan {
       via: d.via,
       clockSkewMs: this.clocks.get(d.endpointReference) ?? null,
       attachedTo: this.attachedTo(d),
+      left: this.left.has(d.endpointReference),
     };
   }
 
@@ -100,6 +104,7 @@ export class SiteScan {
     if (input.multicast) {
       this.devices.clear();
       this.clocks.clear();
+      this.left.clear();
     }
     const scanId = randomUUID();
     const controller = new AbortController();
@@ -164,10 +169,58 @@ export class SiteScan {
     this.controller?.abort();
   }
 
+  /**
+   * Listens for unsolicited Hello (a camera joining) and Bye (leaving) while the Site scan screen
+   * is open: a Hello adds or refreshes the device as if it had answered a probe; a Bye marks it left.
+   */
+  async listen(on: boolean): Promise<void> {
+    if (!on || this.closed) {
+      const listener = this.listener;
+      this.listener = null;
+      if (listener) await (await listener).close();
+      return;
+    }
+    if (this.listener) return;
+    const port = this.config.port;
+    this.listener = listenForAnnouncements({
+      ...(this.config.interfaces ? { interfaces: this.config.interfaces } : {}),
+      ...(port !== undefined ? { port } : {}),
+      onHello: (d) => {
+        if (this.closed) return;
+        this.scanId ??= randomUUID();
+        this.left.delete(d.endpointReference);
+        if (!this.devices.has(d.endpointReference)) this.queueClockRead(d);
+        this.devices.set(d.endpointReference, d);
+        this.emit('discovery.device', { scanId: this.scanId, device: this.view(d) });
+      },
+      onBye: (endpointReference) => {
+        const known = this.devices.get(endpointReference);
+        if (this.closed || !known) return;
+        this.left.add(endpointReference);
+        this.emit('discovery.device', {
+          scanId: this.scanId ?? randomUUID(),
+          device: this.view(known),
+        });
+      },
+    });
+    try {
+      const listener = await this.listener;
+      if (listener.errors.length)
+        this.errors = [...this.errors, ...listener.errors.map((e) => e.message)];
+    } catch (err) {
+      this.listener = null;
+      throw new AppError(
+        'DISCOVERY_LISTEN',
+        `Cannot listen for cameras joining the network: ${err instanceof Error ? err.message : String(err)}.`,
+      );
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.controller?.abort();
     this.clockQueue = [];
+    void this.listen(false).catch(() => undefined);
   }
 
   private queueClockRead(d: DiscoveredDevice): void {

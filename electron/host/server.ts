@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Core } from '../app/core';
 import type { ApiErrorBody } from '../../shared/errors';
+import { IMPORT_MAX_BYTES } from '../../shared/tenant-import';
 import {
   allowedHosts,
   allowedOrigins,
@@ -85,6 +86,8 @@ function refuse(res: http.ServerResponse, status: number, error: ApiErrorBody): 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  // An import carries a file of up to IMPORT_MAX_BYTES, JSON-escaped (quotes, line breaks): room for 3x.
+  const maxImportBody = Math.max(maxBody, 3 * IMPORT_MAX_BYTES);
   const rendererDir = path.resolve(options.rendererDir);
   let port = 0;
 
@@ -137,15 +140,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const limit = method === 'tenants.import' ? maxImportBody : maxBody;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > maxBody) {
+      if (size > limit) {
         // Answer, then drop the connection: the rest of the body is never read.
         const socket = req.socket;
         res.setHeader('Connection', 'close');
         refuse(res, 413, {
           code: 'TOO_LARGE',
-          message: `The request is larger than ${maxBody} bytes.`,
+          message: `The request is larger than ${limit} bytes.`,
         });
         res.on('finish', () => socket.destroy());
         return;

@@ -14,6 +14,7 @@ import type { Account, LoginResponse, MutationResult } from '../../shared/sync/p
 import { MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
 import { Outbox } from './outbox';
 import { SyncState } from './state';
+import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
 import {
   HttpTransport,
@@ -51,6 +52,10 @@ export interface SyncEngineOptions {
   onChanged?: (ids: string[]) => void;
   pushBatch?: number;
   pullLimit?: number;
+  /** Encrypts the server session token at rest (the core's SecretBox); plain text without it. */
+  secrets?: SecretBox;
+  /** A stored token that cannot be decrypted (the session is then dropped). */
+  log?: (err: unknown) => void;
 }
 
 type RefreshTarget = { id: string; subtree: boolean };
@@ -79,7 +84,7 @@ export class SyncEngine {
     private readonly options: SyncEngineOptions = {},
   ) {
     this.outbox = new Outbox(db);
-    this.state = new SyncState(db);
+    this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;

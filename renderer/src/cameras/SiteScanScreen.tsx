@@ -33,6 +33,7 @@ function manualDevice(xaddr: string): DiscoveredDeviceView {
     via: ['typed'],
     clockSkewMs: null,
     attachedTo: null,
+    left: false,
   };
 }
 
@@ -111,10 +112,13 @@ export function SiteScanScreen() {
         } in ${(d.durationMs / 1000).toFixed(1)} s.`,
       );
     });
+    // Cameras that join (Hello) or leave (Bye) while this screen is open show up at once.
+    call('discovery.listen', { on: true }).catch((e: unknown) => toast('error', errorMessage(e)));
     return () => {
       offDevice();
       offProgress();
       offDone();
+      call('discovery.listen', { on: false }).catch(() => undefined);
     };
   }, [applyState, loadCustomers, toast]);
 
@@ -421,6 +425,11 @@ export function SiteScanScreen() {
                         <div className="camera-sub">
                           {d.hardware || (key.startsWith(MANUAL_PREFIX) ? 'not probed' : '—')}
                         </div>
+                        {d.left && (
+                          <span className="badge badge-grey" data-testid="device-left">
+                            Left the network
+                          </span>
+                        )}
                       </td>
                       <td className="mono small">
                         {d.addresses.map((a) => (

@@ -4,6 +4,7 @@ import type { ListTenantsInput } from '../../../shared/tenancy';
 import { EmptyState, KindBadge, StatusBadge, formatDate } from '../components/ui';
 import { useApp } from '../store';
 import { AddTenantDialog } from '../tenant/AddTenantDialog';
+import { ImportDialog } from '../tenant/ImportDialog';
 import { ScopeBar } from './ScopeBar';
 import { useTenantPages } from './useTenantPages';
 
@@ -31,6 +32,7 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
   const [sort, setSort] = useState<Sort>('name');
   const [direction, setDirection] = useState<'asc' | 'desc'>('asc');
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
@@ -84,14 +86,24 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
           <h1 id="customers-title">Customers</h1>
           <ScopeBar scopeId={scopeId} />
         </div>
-        <button
-          type="button"
-          className="button primary"
-          onClick={() => setAdding(true)}
-          data-testid="add-tenant"
-        >
-          + Add
-        </button>
+        <div className="header-actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => setImporting(true)}
+            data-testid="import-csv"
+          >
+            Import CSV…
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => setAdding(true)}
+            data-testid="add-tenant"
+          >
+            + Add
+          </button>
+        </div>
       </header>
 
       <div className="toolbar">
@@ -243,6 +255,13 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
           onCreated={() => {
             setAdding(false);
           }}
+        />
+      )}
+      {importing && (
+        <ImportDialog
+          parentId={scopeId}
+          onClose={() => setImporting(false)}
+          onImported={() => setImporting(false)}
         />
       )}
     </section>

@@ -277,6 +277,32 @@ describe('alert engine with a PullPoint camera and a real SMTP server', () => {
     expect(core.alerts.repo.outboxCounts().pending).toBe(0);
   });
 
+  it('subscribes to a camera that wants HTTP Digest', async () => {
+    const digestCam = await startFakeCamera({
+      address: '127.0.0.172',
+      discoveryPort: 37171,
+      multicast: false,
+      authStyle: 'digest',
+    });
+    const state = servePullPoint(digestCam);
+    try {
+      const { results } = await call('cameras.attachOnvif', {
+        customerId,
+        devices: [{ xaddr: digestCam.xaddr, name: 'Digest cam' }],
+        credentials: [{ username: 'admin', password: 'S3cure-pass' }],
+      });
+      const id = results[0]?.camera?.id ?? '';
+      expect(id).not.toBe('');
+      await rule({ cameras: [id] });
+      await until('digest subscription pulled', () => (state.calls.PullMessages ?? 0) > 0);
+      digestCam.emitEvent(MOTION, { IsMotion: 'true' });
+      await until('email', () => smtp.mails[0]);
+      await call('cameras.remove', { id });
+    } finally {
+      await digestCam.close({ bye: false });
+    }
+  });
+
   it('recording stopped and clock skew are system triggers', async () => {
     const sub = subscribed();
     await rule({ name: 'Recording', trigger: { type: 'recording_stopped' } });

@@ -1,0 +1,240 @@
+/**
+ * Sync figures of the offline-sync issue, against the real server process on SQLite and (when
+ * 127.0.0.1:5432 answers) PostgreSQL, through the HTTP API:
+ *  - initial pull of a subtree of 100,000 customers to a fresh desktop (openCore; seeded with SQL);
+ *  - push of 10,000 mutations (20 requests of 500 tenants.create, one client);
+ *  - mutations/s from 20 concurrent clients (50 per request);
+ *  - pull latency (p95) of a client that is already up to date.
+ * The server syncs tenants only (not cameras), so the pull carries tenant rows only.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openCore } from '../electron/app/core';
+import { openServerDatabase } from '../server/db/open';
+import { dropSchema } from '../server/db/postgres';
+import type { SqlDb } from '../server/db/sql';
+import { formatHlc } from '../shared/sync/hlc';
+import {
+  initFaultServer,
+  killProcess,
+  newFaultServerConfig,
+  startFaultServer,
+  type FaultServerConfig,
+} from '../test/support/sync-fault-server';
+import { atLeast, atMost, percentile, type Figures } from './lib';
+
+const ADMIN = { email: 'bench@example.com', password: 'bench sync password' };
+const CUSTOMERS = 100_000;
+const PUSH = 10_000;
+const CLIENTS = 20;
+const PER_CLIENT = 500;
+
+async function pgUrl(): Promise<string | null> {
+  const url = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return url;
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function post<T>(base: string, route: string, body: unknown, token?: string): Promise<T> {
+  const res = await fetch(new URL(route, base), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${route}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** 100,000 customers under one integrator, written straight into the server's tables. */
+async function seed(db: SqlDb): Promise<void> {
+  const now = new Date().toISOString();
+  const cols =
+    '(id, kind, parent_id, path, depth, name, name_key, email, time_zone, created_at, updated_at)';
+  await db.run(
+    `INSERT INTO tenants ${cols} VALUES ('bench-int', 'integrator', 'root', '/root/bench-int/', 1, 'Bench Integrator', 'bench integrator', 'i@example.com', 'UTC', ?, ?)`,
+    [now, now],
+  );
+  const chunk = 500;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < CUSTOMERS; i += chunk) {
+      const values: string[] = [];
+      const params: (string | number)[] = [];
+      for (let j = i; j < Math.min(CUSTOMERS, i + chunk); j++) {
+        const id = `bench-c${String(j).padStart(6, '0')}`;
+        const name = `Bench Customer ${String(j).padStart(6, '0')}`;
+        values.push(
+          "(?, 'customer', 'bench-int', ?, 2, ?, ?, 'c@example.com', 'Europe/Berlin', ?, ?)",
+        );
+        params.push(id, `/root/bench-int/${id}/`, name, name.toLowerCase(), now, now);
+      }
+      await tx.run(`INSERT INTO tenants ${cols} VALUES ${values.join(', ')}`, params);
+    }
+  });
+}
+
+const createMutation = (clientId: string, id: number, name: string) => ({
+  id,
+  command: 'tenants.create',
+  args: {
+    id: `${clientId}-${id}`,
+    kind: 'customer',
+    parentId: 'root',
+    name,
+    email: 'p@example.com',
+    timeZone: 'Europe/Berlin',
+  },
+  hlc: formatHlc({ wallMs: Date.now(), counter: id, node: clientId }),
+});
+
+interface PushReply {
+  results: { status: string }[];
+}
+
+async function pushMany(
+  url: string,
+  token: string,
+  clientId: string,
+  total: number,
+  batch: number,
+): Promise<number> {
+  let applied = 0;
+  for (let i = 0; i < total; i += batch) {
+    const mutations = [];
+    for (let j = i; j < Math.min(total, i + batch); j++)
+      mutations.push(createMutation(clientId, j + 1, `Push ${clientId} ${j}`));
+    const r = await post<PushReply>(url, '/v1/sync/push', { clientId, mutations }, token);
+    applied += r.results.filter((x) => x.status === 'applied').length;
+  }
+  return applied;
+}
+
+async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null): Promise<Figures> {
+  const figures: Figures = {};
+  const config: FaultServerConfig = newFaultServerConfig(url);
+  const desktopDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-bench-sync-desktop-'));
+  let child: Awaited<ReturnType<typeof startFaultServer>>['child'] | undefined;
+  try {
+    initFaultServer(config, ADMIN);
+    const db = await openServerDatabase({
+      dataDir: config.dataDir,
+      ...(config.pg ? { url: config.pg.url, schema: config.pg.schema } : {}),
+    });
+    try {
+      await seed(db);
+      if (db.dialect === 'postgres') await db.exec('ANALYZE');
+    } finally {
+      await db.close();
+    }
+    const server = await startFaultServer(config);
+    child = server.child;
+
+    // Initial pull to a fresh desktop: the whole tree (root, the integrator, 100,000 customers).
+    const core = openCore({ dataDir: desktopDir, host: 'browser', version: 'bench' });
+    core.syncApp.close();
+    try {
+      await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
+      const t0 = performance.now();
+      const report = await core.sync.syncOnce();
+      const ms = performance.now() - t0;
+      if (!report.ok) throw new Error(`initial pull failed: ${report.error ?? ''}`);
+      const n = (
+        core.db.prepare("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'").get() as {
+          n: number;
+        }
+      ).n;
+      if (n < CUSTOMERS) throw new Error(`initial pull brought ${n} customers`);
+      figures[`sync_${backend}_initial_pull_100k_s`] = atMost(ms / 1000, 10, 's');
+    } finally {
+      core.close();
+    }
+
+    const { token } = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
+
+    // Push of 10,000 mutations from one client.
+    {
+      const t0 = performance.now();
+      const applied = await pushMany(server.url, token, 'bench-push', PUSH, 500);
+      const ms = performance.now() - t0;
+      if (applied !== PUSH) throw new Error(`push applied ${applied} of ${PUSH}`);
+      figures[`sync_${backend}_push_10k_s`] = atMost(ms / 1000, 3, 's');
+    }
+
+    // 20 concurrent clients, 500 mutations each in requests of 50.
+    {
+      const t0 = performance.now();
+      const applied = await Promise.all(
+        Array.from({ length: CLIENTS }, (_, c) =>
+          pushMany(server.url, token, `bench-conc-${c}`, PER_CLIENT, 50),
+        ),
+      );
+      const ms = performance.now() - t0;
+      const total = applied.reduce((a, b) => a + b, 0);
+      if (total !== CLIENTS * PER_CLIENT) throw new Error(`concurrent push applied ${total}`);
+      figures[`sync_${backend}_concurrent_20_clients_per_s`] = atLeast(
+        total / (ms / 1000),
+        2000,
+        'mutations/s',
+      );
+    }
+
+    // Pull latency of an up-to-date client (after catching up with everything above).
+    {
+      const clientId = 'bench-latency';
+      let cursor = '';
+      for (let i = 0; i < 1000; i++) {
+        const r = await post<{ cursor: string; more: boolean }>(
+          server.url,
+          '/v1/sync/pull',
+          { clientId, cursor, refresh: [], limit: 5000 },
+          token,
+        );
+        cursor = r.cursor;
+        if (!r.more) break;
+      }
+      const times: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        const t0 = performance.now();
+        const r = await post<{ cursor: string; changes: unknown[] }>(
+          server.url,
+          '/v1/sync/pull',
+          { clientId, cursor, refresh: [] },
+          token,
+        );
+        times.push(performance.now() - t0);
+        if (r.changes.length) throw new Error('an up-to-date client got changes');
+        cursor = r.cursor;
+      }
+      figures[`sync_${backend}_pull_uptodate_p95_ms`] = atMost(percentile(times, 95), 50, 'ms');
+    }
+  } finally {
+    if (child) await killProcess(child, 'SIGTERM');
+    if (config.pg) await dropSchema(config.pg.url, config.pg.schema).catch(() => undefined);
+    fs.rmSync(config.dataDir, { recursive: true, force: true });
+    fs.rmSync(desktopDir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+export async function run(): Promise<Figures> {
+  const figures: Figures = {};
+  Object.assign(figures, await benchBackend('sqlite', null));
+  const url = await pgUrl();
+  if (url) Object.assign(figures, await benchBackend('postgres', url));
+  else console.error('bench sync: PostgreSQL at 127.0.0.1:5432 does not answer; SQLite only');
+  return figures;
+}
