@@ -314,6 +314,55 @@ describe('alert engine with a PullPoint camera and a real SMTP server', () => {
     expect(smtp.mails.filter((m) => /Rule: Skew/.test(m.data))).toHaveLength(0); // in sync
   });
 
+  it('a camera clock off by more than N seconds, and a camera refusing its login, alert', async () => {
+    // A camera whose clock runs two minutes ahead: WS-UsernameToken still works (signed with the
+    // camera's time), and the skew rule fires.
+    const skewed = await startFakeCamera({
+      address: '127.0.0.173',
+      discoveryPort: 37171,
+      multicast: false,
+      name: 'Skewed',
+      clockOffsetMs: 120_000,
+    });
+    servePullPoint(skewed);
+    let locked: RunningFakeCamera | undefined;
+    try {
+      const attached = await call('cameras.attachOnvif', {
+        customerId,
+        devices: [{ xaddr: skewed.xaddr, name: 'Skewed' }],
+        credentials: [{ username: 'admin', password: 'S3cure-pass' }],
+      });
+      const id = attached.results[0]?.camera?.id ?? '';
+      expect(id).not.toBe('');
+      await rule({ name: 'Skew', cameras: [id], trigger: { type: 'clock_skew', overSeconds: 30 } });
+      await rule({ name: 'Login', cameras: [id], trigger: { type: 'auth_failing' } });
+      const skewMail = await until('skew email', () =>
+        smtp.mails.find((m) => /Rule: Skew/.test(m.data)),
+      );
+      expect(skewMail.data).toMatch(/Skewed/);
+      // Someone changes the camera's password: the stored login stops working.
+      const port = skewed.httpPort;
+      await skewed.close({ bye: false });
+      locked = await startFakeCamera({
+        address: '127.0.0.173',
+        httpPort: port,
+        discoveryPort: 37171,
+        multicast: false,
+        name: 'Skewed',
+        password: 'changed-by-someone',
+      });
+      servePullPoint(locked);
+      const authMail = await until('auth email', () =>
+        smtp.mails.find((m) => /Rule: Login/.test(m.data)),
+      );
+      expect(authMail.data).toMatch(/Skewed/);
+      await call('cameras.remove', { id });
+    } finally {
+      await skewed.close({ bye: false }).catch(() => undefined);
+      await locked?.close({ bye: false });
+    }
+  });
+
   it('camera unplugged → "camera offline" after N minutes, then back online', async () => {
     const sub = subscribed();
     await rule({ name: 'Offline', trigger: { type: 'camera_offline', afterMinutes: 2 } });
