@@ -24,7 +24,10 @@ export interface CoreOptions {
   actor?: string;
   now?: () => string;
   log?: (err: unknown) => void;
-  /** Encrypts camera logins; default: the key file in the data folder (browser host, tests). */
+  /**
+   * Encrypts camera logins, the SMTP password and the server session token; default: the key
+   * file in the data folder (browser host, tests).
+   */
   secrets?: SecretBox;
   /** Where the Site scan probes (tests: loopback and a private port only). */
   discovery?: SiteScanConfig;

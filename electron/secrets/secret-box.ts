@@ -1,8 +1,8 @@
 import { AppError } from '../../shared/errors';
 
 /**
- * Encrypts the few secrets the app keeps (camera logins, P&P activation codes) before they reach
- * the database. The ciphertext carries a prefix naming the box that wrote it, so a database moved
+ * Encrypts the few secrets the app keeps (camera logins, P&P activation codes, the SMTP password,
+ * the server session token) before they reach the database. The ciphertext carries a prefix naming the box that wrote it, so a database moved
  * between the desktop app (OS keychain) and the browser host (key file) fails clearly, not with
  * garbage.
  */

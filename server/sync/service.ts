@@ -1,6 +1,6 @@
 /**
- * Push and pull. Push applies each mutation in its own transaction, idempotently (client id +
- * mutation id), after the role, scope and clock checks; a rejected mutation is recorded with its
+ * Push and pull. Push applies the mutations of a request in runs, one transaction per run,
+ * idempotently (client id + mutation id), after the role, scope and clock checks; a rejected mutation is recorded with its
  * reason and never blocks the ones behind it. Pull returns the current rows of every tenant of the
  * account's subtree logged since the cursor (a snapshot when there is no usable cursor).
  */
@@ -16,7 +16,7 @@ import type {
 } from '../../shared/sync/protocol';
 import { inSubtree, roleAllows } from '../../shared/sync/roles';
 import type { Command } from '../../shared/sync/commands';
-import { isConstraintError, type SqlDb } from '../db/sql';
+import { isConstraintError, type SqlDb, type SqlValue } from '../db/sql';
 import type { Principal } from '../auth/accounts';
 import { runCommand } from './commands';
 import { subtreeHi, toSyncTenant, type ServerTenant } from './store';
@@ -103,8 +103,139 @@ export class SyncService {
   async push(p: Principal, clientId: string, mutations: Mutation[]): Promise<PushResponse> {
     await this.claimClient(p, clientId);
     const results: MutationResult[] = [];
-    for (const m of mutations) results.push(await this.pushOne(p, clientId, m));
+    // Runs of mutations go in one transaction each. A mutation that would be rejected (or that
+    // repeats an id of the same request) ends the run before it: the run before it is committed
+    // on its own, and that mutation takes the one-mutation path, which records its rejection.
+    let start = 0;
+    let end = mutations.length;
+    for (let guard = 0; start < mutations.length && guard < 4 * mutations.length + 4; guard++) {
+      const run = mutations.slice(start, end);
+      const outcome = run.length > 1 ? await this.pushRun(p, clientId, run) : null;
+      if (outcome && outcome.ok) {
+        results.push(...outcome.results);
+        start = end;
+        end = mutations.length;
+      } else if (!outcome || outcome.stoppedAt === 0) {
+        const first = mutations[start];
+        if (first) results.push(await this.pushOne(p, clientId, first));
+        start++;
+        end = mutations.length;
+      } else {
+        end = start + outcome.stoppedAt;
+      }
+    }
     return { results, serverHlc: this.clock.tick() };
+  }
+
+  /**
+   * Applies a run of mutations in one transaction (one sequence-row update for the run). Answers
+   * `stoppedAt` — and commits nothing — at the first mutation that the one-mutation path must
+   * handle: a rejection of any kind, or an id repeated inside the run.
+   */
+  private async pushRun(
+    p: Principal,
+    clientId: string,
+    run: Mutation[],
+  ): Promise<{ ok: true; results: MutationResult[] } | { ok: false; stoppedAt: number }> {
+    const nowMs = this.now().getTime();
+    const ids = new Set<number>();
+    for (const [i, m] of run.entries()) {
+      const command = { command: m.command, args: m.args } as Command;
+      if (
+        ids.has(m.id) ||
+        aheadOf(m.hlc, nowMs) > this.options.maxDriftMs ||
+        !roleAllows(p.account.role, command)
+      )
+        return { ok: false, stoppedAt: i };
+      ids.add(m.id);
+    }
+    class Stop extends Error {
+      constructor(readonly at: number) {
+        super('stop');
+      }
+    }
+    try {
+      const results = await this.db.transaction(async (tx) => {
+        // The sequence row lock first (held until commit), so a concurrent retry waits here.
+        await tx.get(`SELECT value FROM sync_seq WHERE id = 1${this.db.forUpdate}`);
+        // Already answered (a retry): their stored results, taking no sequence number.
+        const seen = new Map<number, ResultRow>();
+        for (let i = 0; i < run.length; i += IN_CHUNK) {
+          const chunk = run.slice(i, i + IN_CHUNK).map((m) => m.id);
+          const rows = await tx.all<ResultRow>(
+            `SELECT mutation_id, status, code, message, overwritten FROM mutation_results
+             WHERE client_id = ? AND mutation_id IN (${chunk.map(() => '?').join(', ')})`,
+            [clientId, ...chunk],
+          );
+          for (const r of rows) seen.set(Number(r.mutation_id), r);
+        }
+        const fresh = run.filter((m) => !seen.has(m.id)).length;
+        // One update of the sequence row for the whole run.
+        const seqRow = await tx.get<{ value: number }>(
+          'UPDATE sync_seq SET value = value + ? WHERE id = 1 RETURNING value',
+          [fresh],
+        );
+        if (!seqRow) throw new Error('sync_seq row is missing');
+        let seq = Number(seqRow.value) - fresh;
+        const now = this.now().toISOString();
+        const out: MutationResult[] = [];
+        const rows: SqlValue[][] = [];
+        for (const [i, m] of run.entries()) {
+          const stored = seen.get(m.id);
+          if (stored) {
+            out.push(toResult(stored, true));
+            continue;
+          }
+          seq++;
+          let lost: { field: string; by: string }[];
+          try {
+            lost = (
+              await runCommand({ tx, scopePath: p.scopePath, seq, hlc: m.hlc, now }, {
+                command: m.command,
+                args: m.args,
+              } as Command)
+            ).lost;
+          } catch (err) {
+            if (err instanceof AppError || isConstraintError(err)) throw new Stop(i);
+            throw err;
+          }
+          rows.push([
+            clientId,
+            m.id,
+            p.account.id,
+            m.command,
+            seq,
+            lost.length ? JSON.stringify(lost) : null,
+            now,
+          ]);
+          out.push({ id: m.id, status: 'applied', ...(lost.length ? { overwritten: lost } : {}) });
+        }
+        for (let i = 0; i < rows.length; i += 100) {
+          const chunk = rows.slice(i, i + 100);
+          await tx.run(
+            `INSERT INTO mutation_results (client_id, mutation_id, account_id, command, seq, status, code, message, overwritten, at)
+             VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, 'applied', NULL, NULL, ?, ?)").join(', ')}`,
+            chunk.flat(),
+          );
+        }
+        return out;
+      });
+      for (const [i, r] of results.entries()) {
+        const m = run[i];
+        if (!m || r.duplicate) continue;
+        try {
+          this.clock.receive(m.hlc);
+        } catch {
+          // Checked above against the drift allowance.
+        }
+      }
+      return { ok: true, results };
+    } catch (err) {
+      if (err instanceof Stop) return { ok: false, stoppedAt: err.at };
+      // A concurrent retry of the same mutations committed first: take the one-by-one path.
+      if (isConstraintError(err)) return { ok: false, stoppedAt: 0 };
+      throw err;
+    }
   }
 
   private async recordRejection(

@@ -1,15 +1,19 @@
 /**
  * A desktop in a child process for the sync fault tests (test/integration/server/faults.test.ts):
- *   tsx test/support/sync-fault-desktop.ts <dataDir> <serverUrl> <email> <password> create <n> <prefix>
+ *   node --import tsx test/support/sync-fault-desktop.ts <dataDir> <serverUrl> <email> <password> create <n> <prefix>
  *     logs in (first run), creates n customers under the root (each recorded in the outbox), then
  *     syncs; prints `PUSH <k>` before each push request goes out and `SYNCED <json report>` at the end.
- *   tsx test/support/sync-fault-desktop.ts <dataDir> <serverUrl> <email> <password> sync
+ *   node --import tsx test/support/sync-fault-desktop.ts <dataDir> <serverUrl> <email> <password> sync
  *     syncs until nothing is pending (bounded), then prints `TENANTS <json>` (the synced rows).
  * The background scheduler is stopped: only the explicit syncs run.
  */
 import { openCore } from '../../electron/app/core';
 
 const [dataDir, serverUrl, email, password, mode, countArg, prefix] = process.argv.slice(2);
+
+/** Writes a line and waits until it is flushed (the pipe is asynchronous; exit would cut it). */
+const say = (line: string) =>
+  new Promise<void>((resolve) => process.stdout.write(`${line}\n`, () => resolve()));
 
 async function main(): Promise<void> {
   if (!dataDir || !serverUrl || !email || !password || !mode) throw new Error('missing arguments');
@@ -39,9 +43,9 @@ async function main(): Promise<void> {
         });
         if (!env.ok) throw new Error(`create failed: ${env.error.message}`);
       }
-      process.stdout.write(`CREATED ${n}\n`);
+      await say(`CREATED ${n}`);
       const report = await core.sync.syncOnce();
-      process.stdout.write(`SYNCED ${JSON.stringify(report)}\n`);
+      await say(`SYNCED ${JSON.stringify(report)}`);
     } else if (mode === 'sync') {
       const deadline = Date.now() + 60_000;
       let report = await core.sync.syncOnce();
@@ -54,10 +58,8 @@ async function main(): Promise<void> {
           "SELECT id, kind, parent_id, name, email, own_disabled FROM tenants WHERE kind != 'root' ORDER BY id",
         )
         .all();
-      process.stdout.write(
-        `PENDING ${core.sync.outbox.pendingCount()} ${JSON.stringify(report)}\n`,
-      );
-      process.stdout.write(`TENANTS ${JSON.stringify(rows)}\n`);
+      await say(`PENDING ${core.sync.outbox.pendingCount()} ${JSON.stringify(report)}`);
+      await say(`TENANTS ${JSON.stringify(rows)}`);
     } else throw new Error(`unknown mode ${mode}`);
   } finally {
     core.close();

@@ -8,7 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-const TSX = path.resolve('node_modules/tsx/dist/cli.mjs');
+/**
+ * `node --import tsx`: one process. (The tsx CLI runs the script in a child process, so a SIGKILL
+ * to it would leave the server running.)
+ */
+export const TSX_ARGS = ['--import', 'tsx'];
 const MAIN = path.resolve('server/main.ts');
 
 export interface FaultServerConfig {
@@ -50,7 +54,7 @@ export function initFaultServer(
   const init = spawnSync(
     process.execPath,
     [
-      TSX,
+      ...TSX_ARGS,
       MAIN,
       'init',
       '--email',
@@ -69,7 +73,7 @@ export function initFaultServer(
 export async function startFaultServer(config: FaultServerConfig, port = 0): Promise<FaultServer> {
   const child = spawn(
     process.execPath,
-    [TSX, MAIN, '--port', String(port), '--data-dir', config.dataDir],
+    [...TSX_ARGS, MAIN, '--port', String(port), '--data-dir', config.dataDir],
     { env: env(config), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

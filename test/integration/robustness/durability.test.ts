@@ -61,7 +61,8 @@ describe('durability under kill -9', () => {
       outcomes.push(`${method}:${String(status)}:${tenant.own_disabled}`);
     }
     expect(outcomes).toHaveLength(4);
-  });
+    // Four host starts and 60,000-camera cascades: generous on shared CI cores.
+  }, 180_000);
 
   it('a migration interrupted by kill -9 leaves the old schema and data in place', async () => {
     const dataDir = tempDataDir();

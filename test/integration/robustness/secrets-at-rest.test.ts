@@ -149,6 +149,10 @@ describe('secrets at rest (browser host process)', () => {
     expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(['secret.key']));
     expect(files.some((f) => f.name.endsWith('.db') || f.name.endsWith('.sqlite'))).toBe(true);
     expect(findSecrets(files, all)).toEqual([]);
+    // The scan does see what is stored in clear (so the empty answers above mean something).
+    expect(findSecrets(files, ['holder@example.com', 'guard@example.com']).length).toBeGreaterThan(
+      1,
+    );
     expect(findSecrets([{ name: 'output', bytes: Buffer.from(host.output()) }], all)).toEqual([]);
 
     const { db } = openDatabase({ file: databaseFile(host.dataDir) });

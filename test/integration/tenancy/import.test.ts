@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCsv } from '../../../shared/csv';
 import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS } from '../../../shared/tenant-import';
 import { customer, integrator, openTestCore, type TestCore } from '../../support/core';
+import { startHostProcess } from '../../support/host-process';
 import { databaseChecksum } from '../../support/checksum';
 
 const HEADER = ['name', 'email', 'contact person', 'phone', 'address', 'time zone', 'notes'];
@@ -137,5 +138,37 @@ describe('tenants.import (CSV)', () => {
     });
     expect(result).toEqual({ created: IMPORT_MAX_ROWS, errors: [] });
     expect(await customersUnder(parent.id)).toBe(IMPORT_MAX_ROWS);
+  }, 60_000);
+
+  it('goes through the browser host up to the 2 MiB limit (the host allows the larger body)', async () => {
+    const host = await startHostProcess();
+    try {
+      const post = (input: unknown) =>
+        fetch(`${host.origin}/api/tenants.import`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
+          body: JSON.stringify(input),
+        });
+      // ~1.9 MiB of notes full of quotes and line breaks: the JSON body is far above 2 MiB.
+      const notes = '"quoted", and\nbroken '.repeat(80).slice(0, 1900);
+      const rows = Array.from({ length: 1000 }, (_, i) => [
+        `Host ${i}`,
+        `h${i}@example.com`,
+        'UTC',
+        notes,
+      ]);
+      const text = formatCsv([['name', 'email', 'time zone', 'notes'], ...rows]);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(1.75 * 1024 * 1024);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(IMPORT_MAX_BYTES);
+      const ok = await post({ csv: text });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ ok: true, result: { created: 1000, errors: [] } });
+      // Over the limit: a clear VALIDATION error, not a dropped connection.
+      const over = await post({ csv: `name,email,time zone\n${'x'.repeat(IMPORT_MAX_BYTES)}` });
+      expect(over.status).toBe(400);
+      expect(JSON.stringify(await over.json())).toMatch(/at most 2 MiB/);
+    } finally {
+      await host.stop();
+    }
   }, 60_000);
 });
