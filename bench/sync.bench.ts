@@ -1,7 +1,8 @@
 /**
  * Sync figures of the offline-sync issue, against the real server process on SQLite and (when
  * 127.0.0.1:5432 answers) PostgreSQL, through the HTTP API:
- *  - initial pull of a subtree of 100,000 customers to a fresh desktop (openCore; seeded with SQL);
+ *  - initial pull of a subtree of 100,000 customers to a fresh desktop (openCore; seeded with SQL),
+ *    and the server's part of it alone (the snapshot pages over HTTP, parsed but not stored);
  *  - push of 10,000 mutations (20 requests of 500 tenants.create, one client);
  *  - mutations/s from 20 concurrent clients (50 per request);
  *  - pull latency (p95) of a client that is already up to date.
@@ -142,6 +143,28 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
     }
     const server = await startFaultServer(config);
     child = server.child;
+
+    // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored.
+    {
+      const login = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
+      let cursor = '';
+      let rows = 0;
+      const t0 = performance.now();
+      for (let i = 0; i < 1000; i++) {
+        const r = await post<{ cursor: string; more: boolean; changes: unknown[] }>(
+          server.url,
+          '/v1/sync/pull',
+          { clientId: 'bench-raw-snapshot', cursor, refresh: [], limit: 5000 },
+          login.token,
+        );
+        rows += r.changes.length;
+        cursor = r.cursor;
+        if (!r.more) break;
+      }
+      const ms = performance.now() - t0;
+      if (rows < CUSTOMERS) throw new Error(`raw snapshot brought ${rows} rows`);
+      figures[`sync_${backend}_initial_pull_100k_server_only_s`] = atMost(ms / 1000, 10, 's');
+    }
 
     // Initial pull to a fresh desktop: the whole tree (root, the integrator, 100,000 customers).
     const core = openCore({ dataDir: desktopDir, host: 'browser', version: 'bench' });

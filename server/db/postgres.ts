@@ -37,13 +37,25 @@ export async function openPostgres(options: PostgresOptions): Promise<SqlDb> {
   });
   // An idle client that loses its connection must not crash the server; the next query reconnects.
   pool.on('error', () => undefined);
+  // Named (prepared) statements: each connection parses and plans a statement once, not per call.
+  const names = new Map<string, { name: string; text: string }>();
+  const statement = (sql: string, params: readonly SqlValue[]): pg.QueryConfig => {
+    let s = names.get(sql);
+    if (!s) {
+      // Past a bound (statements built with variable IN lists), new ones go unnamed.
+      if (names.size >= 5000) return { text: numberedPlaceholders(sql), values: [...params] };
+      s = { name: `s${names.size + 1}`, text: numberedPlaceholders(sql) };
+      names.set(sql, s);
+    }
+    return { name: s.name, text: s.text, values: [...params] };
+  };
   const over = (q: pg.Pool | pg.PoolClient): SqlRunner => ({
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
-      (await q.query(numberedPlaceholders(sql), [...params])).rows as T[],
+      (await q.query(statement(sql, params))).rows as T[],
     get: async <T>(sql: string, params: readonly SqlValue[] = []) =>
-      (await q.query(numberedPlaceholders(sql), [...params])).rows[0] as T | undefined,
+      (await q.query(statement(sql, params))).rows[0] as T | undefined,
     run: async (sql: string, params: readonly SqlValue[] = []) =>
-      (await q.query(numberedPlaceholders(sql), [...params])).rowCount ?? 0,
+      (await q.query(statement(sql, params))).rowCount ?? 0,
   });
   const direct = over(pool);
   return {
