@@ -11,7 +11,7 @@ import {
 } from '../../../shared/alerts/rules';
 import { normalizeTopic } from '../../../shared/alerts/match';
 import { ApiError, call, errorMessage } from '../api';
-import { Dialog, Field } from '../components/ui';
+import { Dialog, Field, TextField } from '../components/ui';
 import { useApp } from '../store';
 import { ScheduleGrid } from './ScheduleGrid';
 
@@ -170,16 +170,13 @@ export function RuleEditor({
           </div>
         )}
         <div className="inline-fields">
-          <Field label="Rule name" required error={fieldMsg('name')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Rule name"
+            required
+            error={fieldMsg('name')}
+            value={name}
+            onChange={setName}
+          />
           <label>
             <input
               type="checkbox"

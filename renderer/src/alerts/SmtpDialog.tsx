@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { SmtpSettingsView } from '../../../shared/alerts/rules';
 import { ApiError, call, errorMessage } from '../api';
-import { Dialog, Field } from '../components/ui';
+import { Dialog, Field, FormError, TextField } from '../components/ui';
 import { useApp } from '../store';
 
 /** The app's SMTP server for alert emails; the password is stored encrypted and never shown. */
@@ -66,21 +66,8 @@ export function SmtpDialog({ onClose }: { onClose: () => void }) {
         </>
       }
     >
-      {error && error.fields.length === 0 && (
-        <div className="alert alert-error" role="alert">
-          {error.message}
-        </div>
-      )}
-      <Field label="Host" required error={field('host')}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={host}
-            onChange={(e) => setHost(e.target.value)}
-          />
-        )}
-      </Field>
+      <FormError error={error} />
+      <TextField label="Host" required error={field('host')} value={host} onChange={setHost} />
       <div className="inline-fields">
         <Field label="Port" required error={field('port')}>
           {(id, d) => (
@@ -107,41 +94,22 @@ export function SmtpDialog({ onClose }: { onClose: () => void }) {
           )}
         </Field>
       </div>
-      <Field label="User" error={field('user')}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={user}
-            onChange={(e) => setUser(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+      <TextField label="User" error={field('user')} value={user} onChange={setUser} />
+      <TextField
         label="Password"
         hint={current?.hasPassword ? 'Stored encrypted; leave empty to keep it.' : undefined}
         error={field('password')}
-      >
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Sender address" required error={field('from')}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={from}
-            onChange={(e) => setFrom(e.target.value)}
-          />
-        )}
-      </Field>
+        type="password"
+        value={password}
+        onChange={setPassword}
+      />
+      <TextField
+        label="Sender address"
+        required
+        error={field('from')}
+        value={from}
+        onChange={setFrom}
+      />
     </Dialog>
   );
 }

@@ -6,7 +6,7 @@ import {
   type CameraCredentials,
 } from '../../../shared/cameras';
 import { ApiError, call } from '../api';
-import { Dialog, Field } from '../components/ui';
+import { Dialog, Field, FormError, TextField } from '../components/ui';
 import { LoginList } from './LoginList';
 import './cameras.css';
 
@@ -31,60 +31,40 @@ export function AddRtspForm({ customerId, onDone }: { customerId: string; onDone
   };
   return (
     <form className="card inline-form" onSubmit={submit} noValidate data-testid="rtsp-form">
-      {error && error.fields.length === 0 && (
-        <div className="alert alert-error">{error.message}</div>
-      )}
+      <FormError error={error} />
       <div className="form-row">
-        <Field label="Camera name" required error={error?.fieldMessage('name')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field
+        <TextField
+          label="Camera name"
+          required
+          error={error?.fieldMessage('name')}
+          value={name}
+          onChange={setName}
+          autoFocus
+        />
+        <TextField
           label="Stream URL"
           required
           error={error?.fieldMessage('streamUrl')}
           hint="Without user name and password: enter those below."
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={url}
-              onChange={(e) => setUrl(e.target.value)}
-              className="mono"
-            />
-          )}
-        </Field>
-        <Field label="User name" error={error?.fieldMessage('username')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={username}
-              autoComplete="off"
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" error={error?.fieldMessage('password')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+          value={url}
+          onChange={setUrl}
+          className="mono"
+        />
+        <TextField
+          label="User name"
+          error={error?.fieldMessage('username')}
+          value={username}
+          autoComplete="off"
+          onChange={setUsername}
+        />
+        <TextField
+          label="Password"
+          error={error?.fieldMessage('password')}
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
       </div>
       <div className="form-actions">
         <button type="button" className="button" onClick={onDone}>
@@ -167,36 +147,23 @@ export function AddOnvifDialog(props: {
           </button>{' '}
           to find cameras on this network.
         </p>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
-        <Field
+        <FormError error={error} />
+        <TextField
           label="Camera address"
           required
           error={error?.fieldMessage('devices.0.xaddr')}
           hint="IP or host, e.g. 192.168.1.20 or 192.168.1.20:8080, or the device service URL."
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              className="mono"
-              value={address}
-              onChange={(e) => setAddress(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field label="Camera name" hint="Optional: the camera's model and address by default.">
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+          className="mono"
+          value={address}
+          onChange={setAddress}
+          autoFocus
+        />
+        <TextField
+          label="Camera name"
+          hint="Optional: the camera's model and address by default."
+          value={name}
+          onChange={setName}
+        />
         <LoginList
           logins={logins}
           onChange={setLogins}
@@ -248,48 +215,33 @@ export function AddPnpDialog(props: {
   return (
     <Dialog title="Add P&P camera" onClose={props.onClose} testId="pnp-dialog">
       <form className="form" onSubmit={submit} noValidate>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
-        <Field label="Camera name" required error={error?.fieldMessage('name')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field
+        <FormError error={error} />
+        <TextField
+          label="Camera name"
+          required
+          error={error?.fieldMessage('name')}
+          value={name}
+          onChange={setName}
+          autoFocus
+        />
+        <TextField
           label="Cloud id / serial"
           required
           error={error?.fieldMessage('cloudId')}
           hint="Printed on the camera label or its box."
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              className="mono"
-              value={cloudId}
-              onChange={(e) => setCloudId(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Activation code" required error={error?.fieldMessage('activationCode')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              className="mono"
-              autoComplete="off"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          )}
-        </Field>
+          className="mono"
+          value={cloudId}
+          onChange={setCloudId}
+        />
+        <TextField
+          label="Activation code"
+          required
+          error={error?.fieldMessage('activationCode')}
+          className="mono"
+          autoComplete="off"
+          value={code}
+          onChange={setCode}
+        />
         <div className="form-actions">
           <button type="button" className="button" onClick={props.onClose}>
             Cancel
@@ -340,20 +292,15 @@ export function EditCameraDialog(props: {
   return (
     <Dialog title={`Edit ${cam.name}`} onClose={props.onClose} testId="edit-camera-dialog">
       <form className="form" onSubmit={submit} noValidate>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
-        <Field label="Camera name" required error={error?.fieldMessage('name')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
+        <FormError error={error} />
+        <TextField
+          label="Camera name"
+          required
+          error={error?.fieldMessage('name')}
+          value={name}
+          onChange={setName}
+          autoFocus
+        />
         {cam.profiles.length > 0 && (
           <Field label="Recording profile" error={error?.fieldMessage('recordingProfile')}>
             {(id, d) => (

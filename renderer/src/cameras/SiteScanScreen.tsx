@@ -10,7 +10,7 @@ import {
 } from '../../../shared/cameras';
 import type { TenantRow } from '../../../shared/tenancy';
 import { ApiError, call, errorMessage, subscribe } from '../api';
-import { EmptyState, Field } from '../components/ui';
+import { EmptyState, Field, TextField } from '../components/ui';
 import { useApp } from '../store';
 import { AttachOutcome } from './CameraForms';
 import { LoginList } from './LoginList';
@@ -491,27 +491,21 @@ export function SiteScanScreen() {
           </Field>
           {customerId === NEW_CUSTOMER && (
             <div className="new-customer">
-              <Field label="Customer name" required error={formError?.fieldMessage('new.name')}>
-                {(id, d) => (
-                  <input
-                    id={id}
-                    aria-describedby={d}
-                    value={newName}
-                    onChange={(e) => setNewName(e.target.value)}
-                  />
-                )}
-              </Field>
-              <Field label="Email" required error={formError?.fieldMessage('new.email')}>
-                {(id, d) => (
-                  <input
-                    id={id}
-                    aria-describedby={d}
-                    type="email"
-                    value={newEmail}
-                    onChange={(e) => setNewEmail(e.target.value)}
-                  />
-                )}
-              </Field>
+              <TextField
+                label="Customer name"
+                required
+                error={formError?.fieldMessage('new.name')}
+                value={newName}
+                onChange={setNewName}
+              />
+              <TextField
+                label="Email"
+                required
+                error={formError?.fieldMessage('new.email')}
+                type="email"
+                value={newEmail}
+                onChange={setNewEmail}
+              />
             </div>
           )}
           <LoginList

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
+import type { ApiError } from '../api';
 
 let openDialogs = 0;
 /** While a dialog is open, the app behind it is inert: no focus, no clicks, hidden from assistive tech. */
@@ -185,4 +186,44 @@ export function formatDate(iso: string): string {
 
 export function formatDateTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A form's error that belongs to no single field (the field ones sit next to their fields). */
+export function FormError({ error }: { error: ApiError | null | undefined }) {
+  if (!error || error.fields.length > 0) return null;
+  return (
+    <div className="alert alert-error" role="alert">
+      {error.message}
+    </div>
+  );
+}
+
+/** A labelled text input: the field, its error or hint, and the input wired to both. */
+export function TextField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  hint?: string;
+  required?: boolean;
+  autoFocus?: boolean;
+  type?: string;
+  className?: string;
+  autoComplete?: string;
+  placeholder?: string;
+  maxLength?: number;
+}) {
+  const { label, error, hint, required, onChange, ...input } = props;
+  return (
+    <Field
+      label={label}
+      error={error}
+      {...(hint ? { hint } : {})}
+      {...(required ? { required } : {})}
+    >
+      {(id, d) => (
+        <input id={id} aria-describedby={d} {...input} onChange={(e) => onChange(e.target.value)} />
+      )}
+    </Field>
+  );
 }

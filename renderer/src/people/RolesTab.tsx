@@ -3,7 +3,7 @@ import { ROLE_TYPES, type Role, type RoleType, type User } from '../../../shared
 import type { ModuleState, Tenant } from '../../../shared/tenancy';
 import type { Camera } from '../../../shared/cameras';
 import { ApiError, call, errorMessage } from '../api';
-import { Dialog, EmptyState, Field } from '../components/ui';
+import { Dialog, EmptyState, FormError, TextField } from '../components/ui';
 import { useApp } from '../store';
 import {
   RightsGrid,
@@ -159,33 +159,22 @@ function RoleEditor({
             </button>
           </div>
         </div>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error" role="alert">
-            {error.message}
-          </div>
-        )}
+        <FormError error={error} />
         <div className="form-row">
-          <Field label="Role name" required error={error?.fieldMessage('name')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                autoFocus
-              />
-            )}
-          </Field>
-          <Field label="Description" error={error?.fieldMessage('description')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={description}
-                onChange={(e) => setDescription(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Role name"
+            required
+            error={error?.fieldMessage('name')}
+            value={name}
+            onChange={setName}
+            autoFocus
+          />
+          <TextField
+            label="Description"
+            error={error?.fieldMessage('description')}
+            value={description}
+            onChange={setDescription}
+          />
         </div>
         <fieldset className="type-choice">
           <legend>Type</legend>

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ROLE_TYPES, type Role, type RoleType, type SetupStatus } from '../../../shared/people';
 import type { Tenant } from '../../../shared/tenancy';
 import { ApiError, call, errorMessage } from '../api';
-import { EmptyState, Field } from '../components/ui';
+import { EmptyState, Field, FormError, TextField } from '../components/ui';
 import { useApp } from '../store';
 import { TenantForm } from '../tenant/TenantForm';
 import {
@@ -226,21 +226,16 @@ function RolesStep({ tenant, onChanged }: { tenant: Tenant; onChanged: () => voi
     <div className="wizard-split">
       <form className="form" onSubmit={submit} noValidate data-testid="wizard-role-form">
         <h3>Create a role</h3>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
+        <FormError error={error} />
         <div className="form-row">
-          <Field label="Role name" required error={error?.fieldMessage('name')}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                autoFocus
-              />
-            )}
-          </Field>
+          <TextField
+            label="Role name"
+            required
+            error={error?.fieldMessage('name')}
+            value={name}
+            onChange={setName}
+            autoFocus
+          />
           <Field label="Type">
             {(id) => (
               <select id={id} value={type} onChange={(e) => setType(e.target.value as RoleType)}>
@@ -253,16 +248,12 @@ function RolesStep({ tenant, onChanged }: { tenant: Tenant; onChanged: () => voi
             )}
           </Field>
         </div>
-        <Field label="Description" error={error?.fieldMessage('description')}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Description"
+          error={error?.fieldMessage('description')}
+          value={description}
+          onChange={setDescription}
+        />
         <fieldset className="check-group">
           <legend>Users in this role</legend>
           {users.map((u) => (

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { MANAGER_TYPES, type PasswordReset, type Role, type User } from '../../../shared/people';
 import type { Tenant } from '../../../shared/tenancy';
 import { ApiError, call, errorMessage } from '../api';
-import { Dialog, Field, formatDateTime } from '../components/ui';
+import { Dialog, formatDateTime, FormError, TextField } from '../components/ui';
 import { useApp } from '../store';
 import { AccessPanel } from './AccessPanel';
 import { RoleTypeBadge, UserForm, asApiError, userFormFrom } from './forms';
@@ -288,23 +288,18 @@ function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) 
   return (
     <Dialog title={`Set a password for ${user.name}`} onClose={onClose} testId="password-dialog">
       <form className="form" onSubmit={submit} noValidate>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
+        <FormError error={error} />
         <p className="muted small">Set silently: no email is sent. Only a scrypt hash is stored.</p>
-        <Field label="New password" required error={error?.fieldMessage('password')}>
-          {(id, d) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={d}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              autoFocus
-            />
-          )}
-        </Field>
+        <TextField
+          label="New password"
+          required
+          error={error?.fieldMessage('password')}
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+          autoFocus
+        />
         <label className="check">
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />
           Force a password change at next login

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BusinessSettings, Statistics, Tenant } from '../../../shared/tenancy';
 import { ApiError, call, errorMessage } from '../api';
-import { Field, Switch } from '../components/ui';
+import { Field, Switch, FormError } from '../components/ui';
 import { useApp } from '../store';
 
 /** An integrator's prices, the plans it may sell, and statistics of its subtree. */
@@ -39,9 +39,7 @@ export function BusinessTab({ tenant }: { tenant: Tenant }) {
     <div className="business">
       <form className="card" onSubmit={save} noValidate>
         <h3>What {tenant.name} pays</h3>
-        {error && error.fields.length === 0 && (
-          <div className="alert alert-error">{error.message}</div>
-        )}
+        <FormError error={error} />
         <div className="form-row">
           <Field
             label={`Storage (${settings.currency} per GB-month)`}

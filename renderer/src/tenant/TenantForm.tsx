@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { timeZones } from '../../../shared/validation';
 import { ApiError } from '../api';
-import { Field } from '../components/ui';
+import { Field, FormError } from '../components/ui';
 
 export interface TenantFormValues {
   name: string;
@@ -61,11 +61,7 @@ export function TenantForm(props: {
 
   return (
     <form className="form" onSubmit={submit} noValidate>
-      {error && error.fields.length === 0 && (
-        <div className="alert alert-error" role="alert">
-          {error.message}
-        </div>
-      )}
+      <FormError error={error} />
       {props.extra}
       <Field label={isCustomer ? 'Name' : 'Company name'} required error={fieldError('name')}>
         {(id, d) => (
