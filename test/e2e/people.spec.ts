@@ -76,6 +76,8 @@ test('setup wizard, Users tab, roles, and the Access panel explaining Share and 
   await roleForm.getByLabel(/^Role name/).fill('Staff');
   await roleForm.getByLabel('Ann Smith').check();
   await roleForm.getByRole('button', { name: 'Create role' }).click();
+  // The form clears itself once the role is saved: wait for that before typing the next one.
+  await expect(page.getByTestId('wizard-roles').locator('li')).toHaveCount(1);
   await roleForm.getByLabel(/^Role name/).fill('Night guards');
   await roleForm.getByLabel('Type').selectOption('guard');
   await roleForm.getByLabel('Bob Guard').check();
