@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import fs from 'node:fs';
 import { openTestCore, customer } from '../../support/core';
@@ -28,22 +29,38 @@ describe('durability under kill -9', () => {
       const body = JSON.stringify(
         round % 2 === 0 ? { id: c.id } : { id: c.id, mode: 'enable_all_cameras' },
       );
-      const request = fetch(`${host.origin}/api/${method}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
-        body,
-      }).then(
-        (r) => r.status,
-        () => 'killed',
-      );
+      // A raw request with its own deadline: whatever the kill does to the socket, it settles.
+      let req: http.ClientRequest | undefined;
+      const request = new Promise<number | string>((resolve) => {
+        req = http.request(
+          {
+            host: '127.0.0.1',
+            port: host.port,
+            path: `/api/${method}`,
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', () => resolve('killed'));
+            res.on('close', () => resolve(res.complete ? (res.statusCode ?? 0) : 'killed'));
+          },
+        );
+        req.on('error', () => resolve('killed'));
+        req.on('close', () => setTimeout(() => resolve('killed'), 100));
+        req.end(body);
+      });
       await new Promise((r) => setTimeout(r, 5 + round * 15));
       host.child.kill('SIGKILL');
-      const status = await request;
       await new Promise((r) =>
         host.child.exitCode !== null || host.child.signalCode !== null
           ? r(null)
           : host.child.once('exit', r),
       );
+      const giveUp = setTimeout(() => req?.destroy(), 3000);
+      const status = await request;
+      clearTimeout(giveUp);
 
       const db = new Database(databaseFile(dataDir));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
