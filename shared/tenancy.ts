@@ -13,6 +13,9 @@ export type { TenantKind };
 
 export const ROOT_TENANT_ID = 'root';
 
+/** The key names are unique and sorted by, under one parent: trimmed, case folded. */
+export const nameKey = (name: string) => name.trim().toLocaleLowerCase();
+
 const contactFields = {
   contactPerson: optionalText('Contact person', 120),
   email: emailField,

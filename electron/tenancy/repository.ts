@@ -1,3 +1,4 @@
+import { nameKey } from '../../shared/tenancy';
 import type { Db } from '../db/connection';
 import type { ModuleOverrides, TenantKind } from '../../shared/modules';
 
@@ -26,7 +27,7 @@ export interface TenantRecord {
   updated_at: string;
 }
 
-export const nameKey = (name: string) => name.trim().toLocaleLowerCase();
+export { nameKey };
 
 /** The index range of a subtree: every path that starts with `path`. */
 export const subtreeRange = (path: string) => ({ lo: path, hi: `${path}\uffff` });

@@ -1,3 +1,4 @@
+import { nameKey } from '../../shared/tenancy';
 import type { ModuleOverrides } from '../../shared/modules';
 import type { SyncTenant } from '../../shared/sync/protocol';
 import type { SqlRunner } from '../db/sql';
@@ -26,7 +27,7 @@ export interface ServerTenant {
   updated_at: string;
 }
 
-export const nameKey = (name: string) => name.trim().toLocaleLowerCase();
+export { nameKey };
 export const subtreeHi = (path: string) => `${path}\uffff`;
 
 export function parseOverrides(json: string): ModuleOverrides {

@@ -2,37 +2,10 @@
 // a real SMTP server run in this test process (loopback); the host's engine subscribes, matches
 // and emails. Writes docs/alert-rule-editor.png and docs/alert-history.png.
 import type { AddressInfo } from 'node:net';
-import type { APIRequestContext, Page } from '@playwright/test';
 import { SMTPServer } from 'smtp-server';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
-import type { HostProcess } from '../support/host-process';
 import { startFakeCamera } from '../fixtures/onvif/fake-camera';
 import { servePullPoint } from '../fixtures/onvif/fake-camera-pullpoint';
-import { test, expect } from './fixtures';
-
-async function api<M extends MethodName>(
-  request: APIRequestContext,
-  host: HostProcess,
-  method: M,
-  input: MethodInput<M>,
-): Promise<MethodOutput<M>> {
-  const res = await request.post(`${host.origin}/api/${method}`, {
-    headers: { Authorization: `Bearer ${host.token}` },
-    data: input,
-  });
-  const body = (await res.json()) as {
-    ok: boolean;
-    result: MethodOutput<M>;
-    error?: { message: string };
-  };
-  if (!body.ok) throw new Error(body.error?.message ?? 'api call failed');
-  return body.result;
-}
-
-async function clearToasts(page: Page) {
-  const close = page.locator('.toasts').getByRole('button', { name: 'Dismiss' });
-  while ((await close.count()) > 0) await close.first().click();
-}
+import { test, expect, api, clearToasts } from './fixtures';
 
 const MOTION = 'tns1:RuleEngine/CellMotionDetector/Motion';
 

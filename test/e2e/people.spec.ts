@@ -1,33 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
-import type { HostProcess } from '../support/host-process';
-import { test, expect, addTenant, row } from './fixtures';
-
-/** Dismisses the toasts so they stay out of the screenshots. */
-async function clearToasts(page: import('@playwright/test').Page) {
-  const close = page.locator('.toasts').getByRole('button', { name: 'Dismiss' });
-  while ((await close.count()) > 0) await close.first().click();
-}
-
-/** Calls the browser host's API directly (for the data other issues' screens create). */
-async function api<M extends MethodName>(
-  request: APIRequestContext,
-  host: HostProcess,
-  method: M,
-  input: MethodInput<M>,
-): Promise<MethodOutput<M>> {
-  const res = await request.post(`${host.origin}/api/${method}`, {
-    headers: { Authorization: `Bearer ${host.token}` },
-    data: input,
-  });
-  const body = (await res.json()) as {
-    ok: boolean;
-    result: MethodOutput<M>;
-    error?: { message: string };
-  };
-  if (!body.ok) throw new Error(body.error?.message ?? 'api call failed');
-  return body.result;
-}
+import { test, expect, addTenant, row, api, clearToasts } from './fixtures';
 
 test('setup wizard, Users tab, roles, and the Access panel explaining Share and a disabled customer', async ({
   page,
