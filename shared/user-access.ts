@@ -87,7 +87,7 @@ export interface AccessCustomer {
 
 const MODULE_BIT = new Map<ModuleId, number>(MODULE_IDS.map((id, i) => [id, 1 << i]));
 
-/** The portals a bit set opens, computed once per distinct set (the matrix asks 50,000 times). */
+/** The portals a bit set opens, computed once per distinct set (every granted check asks). */
 const portalsOfBits = new Map<number, ModuleId[]>();
 function portalsOf(bits: number): ModuleId[] {
   let list = portalsOfBits.get(bits);
@@ -166,8 +166,8 @@ export interface AccessQuery {
   camera?: AccessCamera | undefined;
 }
 
-// Shared empty lists (frozen, so a mistaken push fails loudly): the access matrix builds 50,000
-// decisions and most of their lists are empty.
+// Shared empty lists (frozen, so a mistaken push fails loudly): most decisions' lists are empty,
+// and the point check runs on every portal request.
 const NO_TENANTS: readonly TenantRef[] = [];
 const NO_GRANTS = Object.freeze([]) as unknown as AccessDecision['grantedBy'];
 const NO_PORTALS = Object.freeze([]) as unknown as ModuleId[];
@@ -339,28 +339,135 @@ export function explainSentence(d: AccessDecision): string {
   return `${label} is off because ${describeReason(first)}`;
 }
 
-/** Every right on every camera for every user of one customer (for matrices and benchmarks). */
+// ---- Matrices ----------------------------------------------------------------------------
+
+/**
+ * A matrix cell carries the decision only; its explanation is explainAccess for that one cell,
+ * asked for when a person opens it. `no_grant`: the one thing missing is a role granting the
+ * right (fixed in a role); `blocked`: a switch (user, tenant, camera, module, portal) or the role
+ * type stands in the way.
+ */
+export const ACCESS_CELLS = ['granted', 'no_grant', 'blocked'] as const;
+export type AccessCell = (typeof ACCESS_CELLS)[number];
+export const accessCellSchema = z.enum(ACCESS_CELLS);
+
+/** The cell a full decision shows: the definition the matrix's fast path must agree with. */
+export function cellOf(d: AccessDecision): AccessCell {
+  if (d.allowed) return 'granted';
+  return d.reasons.every((r) => r.code === 'no_grant') ? 'no_grant' : 'blocked';
+}
+
+const GRANTED = 0;
+const NO_GRANT = 1;
+const BLOCKED = 2;
+
+/** What cameraDecision reads of each right, as bits, in CAMERA_RIGHTS order. */
+const RIGHT_FACTS = CAMERA_RIGHTS.map((r) => ({
+  bit: r.bit,
+  moduleBit: MODULE_BIT.get(r.module) ?? 0,
+  portalBits: RIGHT_PORTAL_BITS.get(r.id) ?? 0,
+  onDisabledCamera: r.onDisabledCamera,
+}));
+const RIGHT_COUNT = RIGHT_FACTS.length;
+
+/**
+ * One user's cells for every camera, written into `out` from `offset` (cameras in list order,
+ * rights in CAMERA_RIGHTS order, each an index into ACCESS_CELLS). The same rules as
+ * cameraDecision, without building reasons: the property test in test/unit/people holds it to
+ * cellOf(explainAccess(...)) cell by cell.
+ */
+function fillUserCells(
+  customer: AccessCustomer,
+  user: AccessUser,
+  roles: readonly AccessRole[],
+  cameras: readonly AccessCamera[],
+  out: Uint8Array,
+  offset: number,
+): void {
+  // user_disabled or tenant_disabled: every cell of the user is blocked.
+  const blocked = !user.active || customer.disabledAt !== null;
+  const typeBits = roles.map((r) => TYPE_PORTAL_BITS.get(r.type) ?? 0);
+  const grants = new Int32Array(roles.length);
+  cameras.forEach((camera, c) => {
+    const base = offset + c * RIGHT_COUNT;
+    // camera_other_customer blocks every right on the camera.
+    if (blocked || camera.customerId !== user.customerId) {
+      out.fill(BLOCKED, base, base + RIGHT_COUNT);
+      return;
+    }
+    let any = 0;
+    roles.forEach((role, k) => {
+      grants[k] = role.grants.get(camera.id) ?? 0;
+      any |= grants[k] ?? 0;
+    });
+    RIGHT_FACTS.forEach((f, i) => {
+      out[base + i] = rightCell(f, camera.enabled, customer.offBits, any, grants, typeBits);
+    });
+  });
+}
+
+/** One right on one camera of the user's own customer, for a user and tenant not disabled. */
+function rightCell(
+  f: (typeof RIGHT_FACTS)[number],
+  cameraOn: boolean,
+  offBits: number,
+  /** The rights any role grants on the camera, and each role's grant and portal bits. */
+  any: number,
+  grants: Int32Array,
+  typeBits: readonly number[],
+): number {
+  if ((offBits & f.moduleBit) !== 0) return BLOCKED; // module_off
+  if (!cameraOn && !f.onDisabledCamera) return BLOCKED; // camera_disabled
+  if ((any & f.bit) === 0) return NO_GRANT; // no_grant, and nothing else
+  let candidates = 0;
+  for (let k = 0; k < grants.length; k++)
+    if (((grants[k] ?? 0) & f.bit) !== 0) candidates |= typeBits[k] ?? 0;
+  // No candidate portal: role_type; every candidate switched off: portal_off.
+  return (candidates & f.portalBits & ~offBits) !== 0 ? GRANTED : BLOCKED;
+}
+
+/** One user's cells on the cameras: one row per camera, one cell per right in CAMERA_RIGHTS order. */
+export function userAccessCells(
+  customer: AccessCustomer,
+  user: AccessUser,
+  roles: readonly AccessRole[],
+  cameras: readonly AccessCamera[],
+): AccessCell[][] {
+  const codes = new Uint8Array(cameras.length * RIGHT_COUNT);
+  fillUserCells(customer, user, roles, cameras, codes, 0);
+  return cameras.map((_, c) =>
+    Array.from(
+      codes.subarray(c * RIGHT_COUNT, (c + 1) * RIGHT_COUNT),
+      (k) => ACCESS_CELLS[k] ?? 'blocked',
+    ),
+  );
+}
+
+/** Every right on every camera for every user of one customer, one code per cell. */
+export interface AccessMatrix {
+  userIds: string[];
+  cameraIds: string[];
+  /** Users outermost, then cameras, then rights in CAMERA_RIGHTS order; indexes into ACCESS_CELLS. */
+  codes: Uint8Array;
+}
+
 export function accessMatrix(
   customer: AccessCustomer,
   users: readonly { user: AccessUser; roles: readonly AccessRole[] }[],
   cameras: readonly AccessCamera[],
-): { userId: string; cameraId: string; right: CameraRight; decision: AccessDecision }[] {
-  const cells: {
-    userId: string;
-    cameraId: string;
-    right: CameraRight;
-    decision: AccessDecision;
-  }[] = [];
-  for (const { user, roles } of users)
-    for (const camera of cameras)
-      for (const { id } of CAMERA_RIGHTS)
-        cells.push({
-          userId: user.id,
-          cameraId: camera.id,
-          right: id,
-          decision: explainAccess({ customer, user, roles, action: id, camera }),
-        });
-  return cells;
+): AccessMatrix {
+  const codes = new Uint8Array(users.length * cameras.length * RIGHT_COUNT);
+  users.forEach(({ user, roles }, u) =>
+    fillUserCells(customer, user, roles, cameras, codes, u * cameras.length * RIGHT_COUNT),
+  );
+  return { userIds: users.map((x) => x.user.id), cameraIds: cameras.map((c) => c.id), codes };
+}
+
+/** The cell of user `u`, camera `c`, right `r` (indexes into userIds, cameraIds, CAMERA_RIGHTS). */
+export function matrixCell(m: AccessMatrix, u: number, c: number, r: number): AccessCell {
+  return (
+    ACCESS_CELLS[m.codes[(u * m.cameraIds.length + c) * RIGHT_COUNT + r] ?? BLOCKED] ?? 'blocked'
+  );
 }
 
 export const userAccessMatrixSchema = z.object({
@@ -370,10 +477,14 @@ export const userAccessMatrixSchema = z.object({
   customerName: z.string(),
   /** Use the Admin portal, the Video portal, the mobile app. */
   portals: z.array(accessDecisionSchema),
-  cameras: z.array(z.object({ id: z.string(), name: z.string(), enabled: z.boolean() })),
-  /** One per camera and right, cameras in list order, rights in CAMERA_RIGHTS order. */
-  cells: z.array(
-    z.object({ cameraId: z.string(), right: cameraRightSchema, decision: accessDecisionSchema }),
+  /** Cameras in list order; `cells` one per right in CAMERA_RIGHTS order (access.explain says why). */
+  cameras: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      enabled: z.boolean(),
+      cells: z.array(accessCellSchema).length(CAMERA_RIGHTS.length),
+    }),
   ),
 });
 export type UserAccessMatrix = z.infer<typeof userAccessMatrixSchema>;

@@ -126,6 +126,16 @@ test('setup wizard, Users tab, roles, and the Access panel explaining Share and 
   await page.screenshot({ path: 'docs/access-panel.png' });
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('explanation')).toBeHidden();
+  // By keyboard: focus is back on the cell, arrows move between cells, Enter explains.
+  await expect(door.getByTestId('cell-share')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(door.getByTestId('cell-ptz')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('explanation-sentence')).toHaveText(
+    'PTZ is on: granted by Staff in the Video portal.',
+  );
+  await page.keyboard.press('Escape');
+  await expect(door.getByTestId('cell-ptz')).toBeFocused();
 
   // Disable the customer: its users show as Blocked with the reason, and cannot be enabled.
   await page.getByTestId('disable-tenant').click();

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CAMERA_RIGHT_IDS } from '../../../shared/people';
+import { cellOf } from '../../../shared/user-access';
 import { openTestCore, customer, integrator, type TestCore } from '../../support/core';
 
 let core: TestCore;
@@ -292,9 +294,11 @@ describe('roles and effective access', () => {
       cameras: [{ cameraId: garage.id, rights: ['view', 'update_delete', 'save_clip'] }],
     });
     const granted = async () =>
-      (await core.call('access.matrix', { userId: ann.id })).cells
-        .filter((cell) => cell.decision.allowed)
-        .map((cell) => `${cell.cameraId === door.id ? 'door' : 'garage'}:${cell.right}`);
+      (await core.call('access.matrix', { userId: ann.id })).cameras.flatMap((cam) =>
+        CAMERA_RIGHT_IDS.filter((_, i) => cam.cells[i] === 'granted').map(
+          (right) => `${cam.id === door.id ? 'door' : 'garage'}:${right}`,
+        ),
+      );
     expect(await granted()).toEqual([
       'door:view',
       'door:share',
@@ -342,6 +346,110 @@ describe('roles and effective access', () => {
     expect(
       (await core.fail('access.explain', { userId: ann.id, action: 'view' })).fields?.[0]?.field,
     ).toBe('cameraId');
+  });
+
+  it('shows in each matrix cell what access.explain answers for it, and explains on demand', async () => {
+    core = openTestCore();
+    const north = await core.call('tenants.create', integrator('North Region'));
+    const c = await core.call('tenants.create', customer('Smith Home', { parentId: north.id }));
+    const door = await camera(c.id, 'Front door');
+    const yard = await camera(c.id, 'Yard');
+    await camera(c.id, 'Lobby');
+    const other = await core.call('tenants.create', customer('Other Shop'));
+    const theirs = await camera(other.id, 'Their door');
+    const ann = await core.call('users.create', {
+      tenantId: c.id,
+      name: 'Ann',
+      login: 'ann@example.com',
+    });
+    await core.call('roles.create', {
+      tenantId: c.id,
+      name: 'viewers',
+      type: 'guard',
+      userIds: [ann.id],
+      cameras: [
+        { cameraId: door.id, rights: ['view', 'update_delete'] },
+        { cameraId: yard.id, rights: ['view', 'ptz'] },
+      ],
+    });
+    await core.call('roles.create', {
+      tenantId: c.id,
+      name: 'Admins',
+      type: 'admin',
+      userIds: [ann.id],
+      cameras: [{ cameraId: door.id, rights: ['view', 'share', 'save_clip'] }],
+    });
+    for (const [name, type] of [
+      ['bravo', 'guard'],
+      ['Clerks', 'admin'],
+    ] as const)
+      await core.call('roles.create', {
+        tenantId: c.id,
+        name,
+        type,
+        userIds: [ann.id],
+        cameras: [{ cameraId: door.id, rights: ['view'] }],
+      });
+    await core.call('modules.set', { tenantId: north.id, moduleId: 'clips', enabled: false });
+    await core.call('cameras.setEnabled', { id: yard.id, enabled: false });
+
+    const matrix = await core.call('access.matrix', { userId: ann.id });
+    expect(matrix.cameras.map((cam) => [cam.name, cam.cells])).toEqual([
+      ['Front door', ['granted', 'granted', 'no_grant', 'blocked', 'blocked']],
+      ['Lobby', ['no_grant', 'no_grant', 'no_grant', 'no_grant', 'blocked']],
+      ['Yard', ['blocked', 'blocked', 'blocked', 'no_grant', 'blocked']],
+    ]);
+    for (const cam of matrix.cameras)
+      for (const [i, right] of CAMERA_RIGHT_IDS.entries()) {
+        const d = await core.call('access.explain', {
+          userId: ann.id,
+          action: right,
+          cameraId: cam.id,
+        });
+        expect([cam.name, right, cellOf(d)]).toEqual([cam.name, right, cam.cells[i]]);
+      }
+
+    // Four roles grant View on the door: named in name order, whatever their case.
+    const view = await core.call('access.explain', {
+      userId: ann.id,
+      action: 'view',
+      cameraId: door.id,
+    });
+    expect(view.grantedBy.map((r) => r.name)).toEqual(['Admins', 'bravo', 'Clerks', 'viewers']);
+    expect(view.portals).toEqual(['video_portal', 'mobile_app']);
+    const elsewhere = await core.call('access.explain', {
+      userId: ann.id,
+      action: 'view',
+      cameraId: theirs.id,
+    });
+    expect(elsewhere.reasons.map((r) => r.code)).toEqual(['camera_other_customer', 'no_grant']);
+    expect(
+      (await core.call('access.explain', { userId: ann.id, action: 'use_mobile_app' })).grantedBy,
+    ).toEqual([
+      expect.objectContaining({ name: 'bravo', type: 'guard' }),
+      expect.objectContaining({ name: 'viewers', type: 'guard' }),
+    ]);
+
+    const missing = await core.fail('access.explain', {
+      userId: ann.id,
+      action: 'view',
+      cameraId: 'no-such-camera',
+    });
+    expect(missing.fields?.[0]).toMatchObject({ field: 'cameraId' });
+    expect(
+      await core.fail('access.explain', { userId: 'no-such-user', action: 'use_admin_portal' }),
+    ).toMatchObject({ code: 'NOT_FOUND' });
+    const mia = await core.call('users.create', {
+      tenantId: north.id,
+      name: 'Mia',
+      login: 'mia@north.example',
+    });
+    expect(
+      (await core.fail('access.explain', { userId: mia.id, action: 'view', cameraId: door.id }))
+        .message,
+    ).toBe(
+      'Mia is a program administrator of integrator North Region: camera rights apply to customer users, through roles.',
+    );
   });
 
   it('reports the setup steps so the wizard resumes where it was left', async () => {
