@@ -16,6 +16,22 @@ const ORDER: Record<ListTenants['sort'], string[]> = {
   parent: ['t.parent_id', 't.name_key'],
 };
 
+const COLUMNS =
+  't.id, t.kind, t.name, t.parent_id, t.path, t.disabled_by, t.camera_count, t.user_count, t.created_at';
+
+/** A row of the list as read, before the parent path is added. */
+interface ListRow {
+  id: string;
+  kind: 'integrator' | 'customer';
+  name: string;
+  parent_id: string;
+  path: string;
+  disabled_by: string | null;
+  camera_count: number;
+  user_count: number;
+  created_at: string;
+}
+
 /** An FTS5 trigram query for a literal substring: one quoted phrase, quotes doubled. */
 function trigramQuery(search: string): string {
   return `"${search.replace(/"/g, '""')}"`;
@@ -56,7 +72,8 @@ export class TenantLists {
     const { lo, hi } = subtreeRange(scopePath);
     // `path > lo` leaves the scope itself out: the list shows what is below it. Below the root that
     // is every tenant but the root, which the partial sort indexes (kind != 'root') answer alone.
-    const where = scopePath === ROOT_PATH ? ["t.kind != 'root'"] : ['t.path > @lo', 't.path < @hi'];
+    const atRoot = scopePath === ROOT_PATH;
+    const where = atRoot ? ["t.kind != 'root'"] : ['t.path > @lo', 't.path < @hi'];
     const params: Record<string, string | number> = { lo, hi, limit: q.limit, offset: q.offset };
     if (q.kind !== 'all') {
       where.push('t.kind = @kind');
@@ -64,40 +81,58 @@ export class TenantLists {
     }
     if (q.status === 'active') where.push('t.disabled_by IS NULL');
     if (q.status === 'disabled') where.push('t.disabled_by IS NOT NULL');
-    if (q.search.length >= 3) {
-      // Substring of the name or the email, through the trigram index.
-      where.push('t.rowid IN (SELECT rowid FROM tenants_search WHERE tenants_search MATCH @match)');
-      params.match = trigramQuery(q.search);
-    } else if (q.search) {
-      // One or two letters: names starting with them (too short for a substring index).
-      where.push('t.name_key >= @prefix AND t.name_key < @prefixEnd');
-      params.prefix = q.search.toLocaleLowerCase();
-      params.prefixEnd = `${q.search.toLocaleLowerCase()}\uffff`;
-    }
-    const whereSql = where.join(' AND ');
     const dir = q.direction === 'desc' ? 'DESC' : 'ASC';
-    const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM tenants t WHERE ${whereSql}`).get(params) as {
-        n: number;
+    const orderBy = [...ORDER[q.sort], 't.id'].map((c) => `${c} ${dir}`).join(', ');
+    const count = () =>
+      (
+        this.db
+          .prepare(`SELECT COUNT(*) AS n FROM tenants t WHERE ${where.join(' AND ')}`)
+          .get(params) as { n: number }
+      ).n;
+
+    let rows: ListRow[];
+    let total: number;
+    if (q.search.length >= 3) {
+      // Substring of the name or the email, through the trigram index. Each match costs a read of
+      // its row, so the matches are read once: `hits` keeps their sort keys, the total counts
+      // them, and only the page's rows are read in full. Below an integrator, the scope's own path
+      // index (no row reads) narrows the matches first, so only matches inside the scope are read.
+      params.match = trigramQuery(q.search);
+      const matches = atRoot
+        ? 'SELECT rowid FROM tenants_search WHERE tenants_search MATCH @match'
+        : `SELECT rowid FROM tenants WHERE path > @lo AND path < @hi
+             AND +rowid IN (SELECT rowid FROM tenants_search WHERE tenants_search MATCH @match)`;
+      where.push(`t.rowid IN (${matches})`);
+      const keys = [...ORDER[q.sort], 't.id'];
+      const hitOrder = keys.map((_, i) => `k${i} ${dir}`).join(', ');
+      const counted = this.db
+        .prepare(
+          `WITH hits AS MATERIALIZED (
+             SELECT t.rowid AS hit, ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}
+             FROM tenants t WHERE ${where.join(' AND ')}
+           ), page AS (SELECT * FROM hits ORDER BY ${hitOrder} LIMIT @limit OFFSET @offset)
+           SELECT ${COLUMNS}, (SELECT COUNT(*) FROM hits) AS total
+           FROM page JOIN tenants t ON t.rowid = page.hit ORDER BY ${hitOrder}`,
+        )
+        .all(params) as (ListRow & { total: number })[];
+      rows = counted;
+      // A page past the end has no row to carry the total.
+      total = counted[0]?.total ?? (q.offset === 0 ? 0 : count());
+    } else {
+      if (q.search) {
+        // One or two letters: names starting with them (too short for a substring index).
+        where.push('t.name_key >= @prefix AND t.name_key < @prefixEnd');
+        params.prefix = q.search.toLocaleLowerCase();
+        params.prefixEnd = `${q.search.toLocaleLowerCase()}\uffff`;
       }
-    ).n;
-    const rows = this.db
-      .prepare(
-        `SELECT t.id, t.kind, t.name, t.parent_id, t.path, t.disabled_by, t.camera_count, t.user_count, t.created_at
-         FROM tenants t WHERE ${whereSql}
-         ORDER BY ${[...ORDER[q.sort], 't.id'].map((c) => `${c} ${dir}`).join(', ')} LIMIT @limit OFFSET @offset`,
-      )
-      .all(params) as {
-      id: string;
-      kind: 'integrator' | 'customer';
-      name: string;
-      parent_id: string;
-      path: string;
-      disabled_by: string | null;
-      camera_count: number;
-      user_count: number;
-      created_at: string;
-    }[];
+      total = count();
+      rows = this.db
+        .prepare(
+          `SELECT ${COLUMNS} FROM tenants t WHERE ${where.join(' AND ')}
+           ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+        )
+        .all(params) as ListRow[];
+    }
     const names = this.containerNames();
     return {
       total,

@@ -1,4 +1,5 @@
 import { nameKey } from '../../shared/tenancy';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import type { ModuleOverrides, TenantKind } from '../../shared/modules';
 
@@ -29,6 +30,35 @@ export interface TenantRecord {
 
 export { nameKey };
 
+/** A tenant row as inserted: the counters start at 0 and are kept by triggers. */
+export type NewTenantRecord = Omit<TenantRecord, 'camera_count' | 'user_count'>;
+
+/** The columns an insert writes, in the order insertMany binds them. */
+const INSERT_COLUMNS = [
+  'id',
+  'kind',
+  'parent_id',
+  'path',
+  'depth',
+  'name',
+  'name_key',
+  'contact_person',
+  'email',
+  'phone',
+  'address',
+  'time_zone',
+  'notes',
+  'own_disabled',
+  'disabled_by',
+  'module_overrides',
+  'business',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof NewTenantRecord)[];
+
+/** Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. */
+const INSERT_CHUNK = 500;
+
 /** The index range of a subtree: every path that starts with `path`. */
 export const subtreeRange = (path: string) => ({ lo: path, hi: `${path}\uffff` });
 
@@ -40,16 +70,14 @@ export function parseOverrides(json: string): ModuleOverrides {
 /** SQL for the tenant tree. Services call these; nothing else writes SQL for tenants. */
 export class TenantRepository {
   private readonly stmts;
+  private fullChunkInsert: Statement | undefined;
 
   constructor(readonly db: Db) {
     this.stmts = {
       byId: db.prepare('SELECT * FROM tenants WHERE id = ?'),
       byParentAndName: db.prepare('SELECT id FROM tenants WHERE parent_id = ? AND name_key = ?'),
       insert: db.prepare(
-        `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, contact_person, email, phone,
-           address, time_zone, notes, own_disabled, disabled_by, module_overrides, business, created_at, updated_at)
-         VALUES (@id, @kind, @parent_id, @path, @depth, @name, @name_key, @contact_person, @email, @phone,
-           @address, @time_zone, @notes, @own_disabled, @disabled_by, @module_overrides, @business, @created_at, @updated_at)`,
+        `INSERT INTO tenants (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
       ),
       chain: db.prepare(
         'SELECT id, name, kind, module_overrides, depth FROM tenants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY depth',
@@ -74,6 +102,13 @@ export class TenantRepository {
         `UPDATE cameras SET enabled = 1, updated_at = @now
          WHERE enabled = 0 AND customer_id IN (SELECT id FROM tenants WHERE path >= @lo AND path < @hi)`,
       ),
+      // insertMany (migration 0007): the search-insert trigger stands aside while the row exists.
+      deferSearch: db.prepare('INSERT INTO tenants_search_deferred (id) VALUES (1)'),
+      resumeSearch: db.prepare('DELETE FROM tenants_search_deferred'),
+      lastRowid: db.prepare('SELECT COALESCE(MAX(rowid), 0) AS last FROM tenants'),
+      indexSearchAfter: db.prepare(
+        'INSERT INTO tenants_search (rowid, name, email) SELECT rowid, name, email FROM tenants WHERE rowid > ?',
+      ),
     };
   }
 
@@ -87,8 +122,45 @@ export class TenantRepository {
     return row?.id;
   }
 
-  insert(record: Omit<TenantRecord, 'camera_count' | 'user_count'>): void {
+  insert(record: NewTenantRecord): void {
     this.stmts.insert.run(record);
+  }
+
+  /**
+   * Inserts many tenants (an import), inside the caller's transaction. A table with triggers gets
+   * a statement journal, which copies every page a statement changes: one statement per
+   * INSERT_CHUNK rows copies each page once instead of once per row. The search rows are written
+   * with one INSERT … SELECT at the end while the per-row trigger stands aside (migration 0007);
+   * no other writer can see that, as the transaction holds the write lock until it commits.
+   */
+  insertMany(records: readonly NewTenantRecord[]): void {
+    if (!this.db.inTransaction) throw new Error('insertMany runs inside a transaction');
+    // Without AUTOINCREMENT, SQLite gives each new row MAX(rowid) + 1 (random rowids only once
+    // 2^63 is reached, which the count check below would catch), so the rows inserted here are
+    // exactly those above the current maximum.
+    const { last } = this.stmts.lastRowid.get() as { last: number };
+    this.stmts.deferSearch.run();
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      const chunk = records.slice(i, i + INSERT_CHUNK);
+      this.insertChunk(chunk.length).run(
+        chunk.flatMap((r) => INSERT_COLUMNS.map((column) => r[column])),
+      );
+    }
+    const indexed = this.stmts.indexSearchAfter.run(last).changes;
+    this.stmts.resumeSearch.run();
+    if (indexed !== records.length)
+      throw new Error(`search index: ${indexed} rows indexed for ${records.length} inserted`);
+  }
+
+  /** The multi-row INSERT for `rows` rows; the full-chunk one is kept, the last chunk's is not. */
+  private insertChunk(rows: number): Statement {
+    if (rows === INSERT_CHUNK && this.fullChunkInsert) return this.fullChunkInsert;
+    const row = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+    const stmt = this.db.prepare(
+      `INSERT INTO tenants (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`,
+    );
+    if (rows === INSERT_CHUNK) this.fullChunkInsert = stmt;
+    return stmt;
   }
 
   /** The chain root → tenant, from the ids in its path. */

@@ -25,10 +25,12 @@ import {
   nameKey,
   parseOverrides,
   subtreeRange,
+  type NewTenantRecord,
   type TenantRecord,
 } from './repository';
 import { TenantLists } from './lists';
 import type { CommandArgs, CommandName } from '../../shared/sync/commands';
+import type { RecordChange } from '../../shared/sync/records';
 
 export interface ServiceContext {
   db: Db;
@@ -42,6 +44,8 @@ export interface ServiceContext {
    * there, so a change and its outbox entry commit together). Not called for no-op changes.
    */
   recordMutation?: <C extends CommandName>(command: C, args: CommandArgs<C>) => void;
+  /** The same for users, roles and cameras: which record changed (and which of its fields). */
+  recordRecord?: (change: RecordChange) => void;
 }
 
 const KIND_LABEL: Record<TenantKind, string> = {
@@ -60,6 +64,19 @@ export const DEFAULT_BUSINESS: BusinessSettings = {
     { id: 'premium', name: 'Premium (90-day archive)', price: 30, enabled: false },
   ],
 };
+
+/** A create that passed its checks: the row to insert, and the parent it goes under. */
+interface NewTenant {
+  input: CreateTenant;
+  record: NewTenantRecord;
+  parent: TenantRecord;
+}
+
+/** What createMany has accepted so far: checked parents, and `parentId/name_key` of its rows. */
+interface CreateBatch {
+  parents: Map<string, TenantRecord>;
+  names: Set<string>;
+}
 
 /** What a tenant carries into the audit log's before/after. */
 function auditView(t: TenantRecord) {
@@ -206,56 +223,105 @@ export class TenancyService {
     parentName: string,
   ): void {
     const other = this.repo.siblingWithName(parentId, name);
-    if (other && other !== selfId) {
-      throw fieldError(
-        'name',
-        `"${name.trim()}" already exists under ${parentName}. Choose another name.`,
-      );
-    }
+    if (other && other !== selfId) throw this.nameTaken(name, parentName);
+  }
+
+  private nameTaken(name: string, parentName: string): AppError {
+    return fieldError(
+      'name',
+      `"${name.trim()}" already exists under ${parentName}. Choose another name.`,
+    );
   }
 
   /** `id` is given when the sync replays a create made earlier on this desktop. */
   create(input: CreateTenant, id: string = randomUUID()): Tenant {
-    this.db.transaction(() => this.insertTenant(input, id)).immediate();
+    this.db
+      .transaction(() => {
+        const created = this.newTenant(input, id);
+        this.repo.insert(created.record);
+        this.recordCreate(created);
+      })
+      .immediate();
     this.changed([id]);
     return this.get(id);
   }
 
   /**
    * Creates many tenants in one transaction (an import): all of them or, on the first refusal, none.
-   * The refusal names the entry (`entries.3.email`) so a person can fix the file.
+   * The refusal names the entry (`entries.3.email`) so a person can fix the file. Every entry is
+   * checked before the first row is written (each parent once, names against the database and the
+   * rest of the batch); the rows then go in with a few multi-row statements (see
+   * TenantRepository.insertMany).
    */
   createMany(inputs: readonly CreateTenant[]): string[] {
     const ids = inputs.map(() => randomUUID());
     this.db
       .transaction(() => {
-        inputs.forEach((input, i) => {
+        const batch: CreateBatch = { parents: new Map(), names: new Set() };
+        const created = inputs.map((input, i) => {
           try {
-            this.insertTenant(input, ids[i] ?? randomUUID());
+            return this.newTenant(input, ids[i] ?? randomUUID(), batch);
           } catch (err) {
-            if (err instanceof AppError) {
-              const fields = (err.fields ?? []).map((f) => ({
-                field: `entries.${i}.${f.field}`,
-                message: f.message,
-              }));
-              throw new AppError(
-                err.code,
-                `Entry ${i + 1} (${input.name}): ${err.message} Nothing was imported.`,
-                fields,
-              );
-            }
-            throw err;
+            if (!(err instanceof AppError)) throw err;
+            const fields = (err.fields ?? []).map((f) => ({
+              field: `entries.${i}.${f.field}`,
+              message: f.message,
+            }));
+            throw new AppError(
+              err.code,
+              `Entry ${i + 1} (${input.name}): ${err.message} Nothing was imported.`,
+              fields,
+            );
           }
         });
+        this.repo.insertMany(created.map((c) => c.record));
+        for (const c of created) this.recordCreate(c);
       })
       .immediate();
     this.changed(ids);
     return ids;
   }
 
-  /** One create, inside the caller's transaction. */
-  private insertTenant(input: CreateTenant, id: string): void {
-    const parent = this.repo.get(input.parentId);
+  /**
+   * The row of a new tenant, after the checks: the parent exists, is not a customer and is not
+   * disabled, and no sibling has the name. Within a batch each parent is checked once (creating
+   * tenants changes nothing that is checked) and names are checked against the rows not yet written.
+   */
+  private newTenant(input: CreateTenant, id: string, batch?: CreateBatch): NewTenant {
+    const parent = batch?.parents.get(input.parentId) ?? this.parentForCreate(input.parentId);
+    batch?.parents.set(parent.id, parent);
+    const key = nameKey(input.name);
+    const siblingKey = `${parent.id}/${key}`;
+    if (batch?.names.has(siblingKey)) throw this.nameTaken(input.name, parent.name);
+    this.assertUniqueName(parent.id, input.name, null, parent.name);
+    batch?.names.add(siblingKey);
+    const now = this.ctx.now();
+    const record: NewTenantRecord = {
+      id,
+      kind: input.kind,
+      parent_id: parent.id,
+      path: `${parent.path}${id}/`,
+      depth: parent.depth + 1,
+      name: input.name,
+      name_key: key,
+      contact_person: input.contactPerson,
+      email: input.email,
+      phone: input.phone,
+      address: input.address,
+      time_zone: input.kind === 'customer' ? input.timeZone : parent.time_zone,
+      notes: input.kind === 'customer' ? input.notes : '',
+      own_disabled: 0,
+      disabled_by: null,
+      module_overrides: '{}',
+      business: input.kind === 'integrator' ? JSON.stringify(DEFAULT_BUSINESS) : null,
+      created_at: now,
+      updated_at: now,
+    };
+    return { input, record, parent };
+  }
+
+  private parentForCreate(parentId: string): TenantRecord {
+    const parent = this.repo.get(parentId);
     if (!parent)
       throw fieldError(
         'parentId',
@@ -273,40 +339,21 @@ export class TenancyService {
         `${parent.name} is disabled. Enable it before adding customers or integrators under it.`,
       );
     }
-    this.assertUniqueName(parent.id, input.name, null, parent.name);
-    const now = this.ctx.now();
-    const record = {
-      id,
-      kind: input.kind,
-      parent_id: parent.id,
-      path: `${parent.path}${id}/`,
-      depth: parent.depth + 1,
-      name: input.name,
-      name_key: nameKey(input.name),
-      contact_person: input.contactPerson,
-      email: input.email,
-      phone: input.phone,
-      address: input.address,
-      time_zone: input.kind === 'customer' ? input.timeZone : parent.time_zone,
-      notes: input.kind === 'customer' ? input.notes : '',
-      own_disabled: 0,
-      disabled_by: null,
-      module_overrides: '{}',
-      business: input.kind === 'integrator' ? JSON.stringify(DEFAULT_BUSINESS) : null,
-      created_at: now,
-      updated_at: now,
-    } satisfies Omit<TenantRecord, 'camera_count' | 'user_count'>;
-    this.repo.insert(record);
+    return parent;
+  }
+
+  /** The audit entry and the sync command of a create, inside its transaction. */
+  private recordCreate({ input, record, parent }: NewTenant): void {
     this.audit.write({
       actor: this.ctx.actor(),
-      at: now,
-      tenantId: id,
+      at: record.created_at,
+      tenantId: record.id,
       tenantName: input.name,
       operation: 'tenant.create',
       summary: `Created ${KIND_LABEL[input.kind]} ${input.name} under ${parent.name}`,
       after: auditView({ ...record, camera_count: 0, user_count: 0 }),
     });
-    this.ctx.recordMutation?.('tenants.create', { ...input, id });
+    this.ctx.recordMutation?.('tenants.create', { ...input, id: record.id });
   }
 
   update(input: UpdateTenant): Tenant {

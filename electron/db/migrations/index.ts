@@ -4,6 +4,7 @@ import { migration as m0003 } from './0003_cameras';
 import { migration as m0004 } from './0004_sync';
 import { migration as m0005 } from './0005_list_performance';
 import { migration as m0006 } from './0006_alerts';
+import { migration as m0007 } from './0007_search_bulk_import';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. A new one is a new numbered file added here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
