@@ -59,7 +59,7 @@ const common = {
 await viteBuild({
   configFile: path.join(root, 'vite.config.ts'),
   logLevel: 'warn',
-  build: { outDir: path.join(root, outDir, 'renderer') },
+  build: { outDir: path.resolve(root, outDir, 'renderer') },
 });
 await Promise.all([
   esbuild({

@@ -179,9 +179,16 @@ export function Switch(props: {
   );
 }
 
+// One formatter for every call: toLocaleDateString with options builds a new one each time, which
+// cost the Customers list about 1 ms per frame while scrolling.
+const DATE_FORMAT = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+});
+
 export function formatDate(iso: string): string {
-  const d = new Date(iso);
-  return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return DATE_FORMAT.format(new Date(iso));
 }
 
 export function formatDateTime(iso: string): string {

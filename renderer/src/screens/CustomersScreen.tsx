@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ListTenantsInput } from '../../../shared/tenancy';
-import { EmptyState, KindBadge, StatusBadge, formatDate } from '../components/ui';
+import { EmptyState } from '../components/ui';
 import { useApp } from '../store';
 import { AddTenantDialog } from '../tenant/AddTenantDialog';
 import { ImportDialog } from '../tenant/ImportDialog';
+import { CustomersList } from './CustomersList';
 import { ScopeBar } from './ScopeBar';
 import { useTenantPages } from './useTenantPages';
 
@@ -20,10 +20,7 @@ const COLUMNS: { key: Sort; label: string; className: string }[] = [
   { key: 'created', label: 'Created', className: 'col-date' },
 ];
 
-const ROW_HEIGHT = 44;
-
 export function CustomersScreen({ scopeId }: { scopeId: string }) {
-  const navigate = useApp((s) => s.navigate);
   const version = useApp((s) => s.dataVersion);
   const [search, setSearch] = useState('');
   const [debounced, setDebounced] = useState('');
@@ -34,7 +31,6 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
-  const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const t = setTimeout(() => setDebounced(search), 150);
@@ -56,19 +52,11 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
-  const { total, error, row } = useTenantPages(
+  const { total, error, pages } = useTenantPages(
     { scopeId, search: debounced, kind, status, sort, direction },
     version,
   );
   const count = total ?? 0;
-  // The virtualizer re-renders through its own state; it is not meant to be memoized.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
   const filtered = debounced !== '' || kind !== 'all' || status !== 'all';
 
   const sortBy = (key: Sort) => {
@@ -194,57 +182,7 @@ export function CustomersScreen({ scopeId }: { scopeId: string }) {
             </EmptyState>
           )
         ) : (
-          <div className="table-body" ref={scrollRef} data-testid="tenant-list">
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
-                const r = row(item.index);
-                return (
-                  <div
-                    key={item.key}
-                    role="row"
-                    aria-rowindex={item.index + 2}
-                    className={`table-row${r ? '' : ' loading'}`}
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                    tabIndex={r ? 0 : -1}
-                    onClick={() => r && navigate({ screen: 'tenant', id: r.id, tab: 'details' })}
-                    onKeyDown={(e) => {
-                      if (e.key === 'Enter' && r)
-                        navigate({ screen: 'tenant', id: r.id, tab: 'details' });
-                    }}
-                    data-testid={r ? 'tenant-row' : undefined}
-                  >
-                    {r ? (
-                      <>
-                        <div role="cell" className="col-name">
-                          <span className="row-name">{r.name}</span>
-                        </div>
-                        <div role="cell" className="col-kind">
-                          <KindBadge kind={r.kind} />
-                        </div>
-                        <div role="cell" className="col-parent muted" title={r.parentPath}>
-                          {r.parentPath}
-                        </div>
-                        <div role="cell" className="col-status">
-                          <StatusBadge status={r.status} />
-                        </div>
-                        <div role="cell" className="col-num">
-                          {r.cameraCount}
-                        </div>
-                        <div role="cell" className="col-num">
-                          {r.userCount}
-                        </div>
-                        <div role="cell" className="col-date muted">
-                          {formatDate(r.createdAt)}
-                        </div>
-                      </>
-                    ) : (
-                      <div role="cell" className="skeleton" />
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-          </div>
+          <CustomersList pages={pages} count={count} />
         )}
       </div>
 
