@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { SmtpSettings } from '../../shared/alerts/rules';
-import type { AlertRepository } from './repository';
+import type { AlertRepository, OutboxRow } from './repository';
 
 export interface DeliveryOptions {
   /** First retry after this; doubles per attempt up to `retryMaxMs`. */
@@ -17,6 +17,20 @@ export interface DeliveryOptions {
 export type SmtpLogin = Omit<SmtpSettings, 'password'> & { password: string };
 
 const BATCH = 50;
+
+/**
+ * The Message-ID of an outbox row, the same on every attempt. Delivery is at least once: a crash
+ * after the SMTP server accepted a message but before the row was marked sent sends it again on
+ * restart, and a stable id (RFC 5322 section 3.6.4) lets receiving systems and tests spot the
+ * duplicate. Row id, tenant and creation time keep it unique across installations.
+ */
+export function notificationMessageId(
+  row: Pick<OutboxRow, 'id' | 'tenant_id' | 'created_at'>,
+  from: string,
+): string {
+  const domain = /@([^@>\s]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<vms-alert.${row.id}.${Date.parse(row.created_at)}.${row.tenant_id}@${domain}>`;
+}
 
 /**
  * Drains the alert outbox through SMTP. One drain runs at a time (no notification is sent twice
@@ -112,6 +126,7 @@ export class OutboxDelivery {
           try {
             await transport.sendMail({
               from: settings.from,
+              messageId: notificationMessageId(row, settings.from),
               to: JSON.parse(row.recipients) as string[],
               subject: row.subject,
               text: row.body,

@@ -25,6 +25,7 @@ export interface OutboxRow {
   body: string;
   attachment: Buffer | null;
   attempts: number;
+  created_at: string;
 }
 
 export interface NewNotification {
@@ -135,7 +136,7 @@ export class AlertRepository {
   due(nowMs: number, limit: number): OutboxRow[] {
     return this.db
       .prepare(
-        `SELECT id, tenant_id, rule_id, recipients, subject, body, attachment, attempts FROM alert_outbox
+        `SELECT id, tenant_id, rule_id, recipients, subject, body, attachment, attempts, created_at FROM alert_outbox
          WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
       )
       .all(nowMs, limit) as OutboxRow[];

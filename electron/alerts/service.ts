@@ -211,29 +211,33 @@ export class AlertService {
       test: true,
       events: [{ cameraName: 'Sample camera', at: new Date(), description: 'Sample event' }],
     });
-    this.repo.enqueue(
-      {
-        tenantId: c.id,
-        ruleId: rule.id,
-        recipients,
-        subject: email.subject,
-        body: email.text,
-        attachment: null,
-        createdAt: this.ctx.now(),
-        dueAt: Date.now(),
-      },
-      [
-        this.repo.addHistory({
+    // The event and its email in one transaction: a crash between them would leave an event
+    // that the next start takes for an open digest and sends as a real alert.
+    this.ctx.db.transaction(() =>
+      this.repo.enqueue(
+        {
           tenantId: c.id,
           ruleId: rule.id,
-          ruleName: rule.name,
-          cameraId: null,
-          cameraName: '—',
-          event: 'Test notification',
-          at: this.ctx.now(),
-        }),
-      ],
-    );
+          recipients,
+          subject: email.subject,
+          body: email.text,
+          attachment: null,
+          createdAt: this.ctx.now(),
+          dueAt: Date.now(),
+        },
+        [
+          this.repo.addHistory({
+            tenantId: c.id,
+            ruleId: rule.id,
+            ruleName: rule.name,
+            cameraId: null,
+            cameraName: '—',
+            event: 'Test notification',
+            at: this.ctx.now(),
+          }),
+        ],
+      ),
+    )();
     this.delivery.kick();
     return { queued: 1 };
   }

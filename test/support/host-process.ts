@@ -67,9 +67,45 @@ export async function startHostProcess(
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A process already gone (exited, or killed by a signal) emits no second 'exit'.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
   };
+}
+
+/** What a host API call came to: an answer, or `lost` when the process died (or went silent). */
+export type HostAnswer = { status: number; body: unknown } | 'lost';
+
+/**
+ * One API call to a host process with a deadline. A call whose answer did not arrive in full is
+ * `lost`: the host may or may not have committed it.
+ */
+export async function callHost(
+  host: Pick<HostProcess, 'origin' | 'token'>,
+  method: string,
+  input: unknown,
+  deadlineMs = 10_000,
+): Promise<HostAnswer> {
+  try {
+    const res = await fetch(`${host.origin}/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${host.token}` },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(deadlineMs),
+    });
+    return { status: res.status, body: JSON.parse(await res.text()) as unknown };
+  } catch {
+    return 'lost';
+  }
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function killHard(host: Pick<HostProcess, 'child'>): Promise<void> {
+  const { child } = host;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
 }

@@ -80,6 +80,18 @@ export async function startSyncServer(
 
 /** Logs in to the server and pulls its whole tree: the tenant names it holds. */
 export async function serverTenantNames(server: SyncServerProcess): Promise<string[]> {
+  return (await serverTenants(server)).map((t) => t.name);
+}
+
+/** A tenant as the server's pull returns it (the fields tests compare). */
+export interface ServerTenant {
+  id: string;
+  name: string;
+  ownDisabled: boolean;
+}
+
+/** Logs in to the server and pulls its whole tree. */
+export async function serverTenants(server: SyncServerProcess): Promise<ServerTenant[]> {
   const post = async (route: string, body: unknown, token?: string) => {
     const res = await fetch(new URL(route, server.url), {
       method: 'POST',
@@ -94,17 +106,19 @@ export async function serverTenantNames(server: SyncServerProcess): Promise<stri
   };
   const login = await post('/v1/auth/login', { email: server.email, password: server.password });
   const token = String(login.token);
-  const names: string[] = [];
+  const rows: ServerTenant[] = [];
   let cursor = '';
   for (let i = 0; i < 100; i++) {
     const page = (await post(
       '/v1/sync/pull',
       { clientId: `e2e-check-${Date.now()}`, cursor, refresh: [] },
       token,
-    )) as { changes: { op: string; row?: { name: string } }[]; cursor: string; more: boolean };
-    for (const c of page.changes) if (c.op === 'upsert' && c.row) names.push(c.row.name);
+    )) as { changes: { op: string; row?: ServerTenant }[]; cursor: string; more: boolean };
+    for (const c of page.changes)
+      if (c.op === 'upsert' && c.row)
+        rows.push({ id: c.row.id, name: c.row.name, ownDisabled: c.row.ownDisabled });
     cursor = page.cursor;
     if (!page.more) break;
   }
-  return names;
+  return rows;
 }
