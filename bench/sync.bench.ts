@@ -7,6 +7,9 @@
  *  - mutations/s from 20 concurrent clients (50 per request);
  *  - pull latency (p95) of a client that is already up to date.
  * The server syncs tenants only (not cameras), so the pull carries tenant rows only.
+ *
+ * While working on one part: SYNC_BENCH_BACKENDS=postgres (or sqlite; default both) and
+ * SYNC_BENCH_SKIP_INITIAL=1 (the 100k seed, but no initial pulls). The default runs everything.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -124,6 +127,9 @@ async function pushMany(
   return applied;
 }
 
+const wantedBackends = (process.env.SYNC_BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
+const skipInitial = process.env.SYNC_BENCH_SKIP_INITIAL === '1';
+
 async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null): Promise<Figures> {
   const figures: Figures = {};
   const config: FaultServerConfig = newFaultServerConfig(url);
@@ -145,7 +151,7 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
     child = server.child;
 
     // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored.
-    {
+    if (!skipInitial) {
       const login = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
       let cursor = '';
       let rows = 0;
@@ -167,23 +173,25 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
     }
 
     // Initial pull to a fresh desktop: the whole tree (root, the integrator, 100,000 customers).
-    const core = openCore({ dataDir: desktopDir, host: 'browser', version: 'bench' });
-    core.syncApp.close();
-    try {
-      await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
-      const t0 = performance.now();
-      const report = await core.sync.syncOnce();
-      const ms = performance.now() - t0;
-      if (!report.ok) throw new Error(`initial pull failed: ${report.error ?? ''}`);
-      const n = (
-        core.db.prepare("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'").get() as {
-          n: number;
-        }
-      ).n;
-      if (n < CUSTOMERS) throw new Error(`initial pull brought ${n} customers`);
-      figures[`sync_${backend}_initial_pull_100k_s`] = atMost(ms / 1000, 10, 's');
-    } finally {
-      core.close();
+    if (!skipInitial) {
+      const core = openCore({ dataDir: desktopDir, host: 'browser', version: 'bench' });
+      core.syncApp.close();
+      try {
+        await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
+        const t0 = performance.now();
+        const report = await core.sync.syncOnce();
+        const ms = performance.now() - t0;
+        if (!report.ok) throw new Error(`initial pull failed: ${report.error ?? ''}`);
+        const n = (
+          core.db.prepare("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'").get() as {
+            n: number;
+          }
+        ).n;
+        if (n < CUSTOMERS) throw new Error(`initial pull brought ${n} customers`);
+        figures[`sync_${backend}_initial_pull_100k_s`] = atMost(ms / 1000, 10, 's');
+      } finally {
+        core.close();
+      }
     }
 
     const { token } = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
@@ -255,7 +263,8 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
 
 export async function run(): Promise<Figures> {
   const figures: Figures = {};
-  Object.assign(figures, await benchBackend('sqlite', null));
+  if (wantedBackends.includes('sqlite')) Object.assign(figures, await benchBackend('sqlite', null));
+  if (!wantedBackends.includes('postgres')) return figures;
   const url = await pgUrl();
   if (url) Object.assign(figures, await benchBackend('postgres', url));
   else console.error('bench sync: PostgreSQL at 127.0.0.1:5432 does not answer; SQLite only');

@@ -12,6 +12,17 @@ export interface SqlRunner {
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
 }
 
+/**
+ * A transaction's runner, with the one savepoint a push chunk moves forward mutation by mutation:
+ * a rejected mutation rolls back to it, and the transaction goes on with the next one.
+ */
+export interface SqlTransaction extends SqlRunner {
+  /** Sets the savepoint here; the one before is released (its work stays in the transaction). */
+  savepoint(): Promise<void>;
+  /** Undoes everything since the savepoint (which stays set). */
+  rollbackToSavepoint(): Promise<void>;
+}
+
 export interface SqlDb extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -20,7 +31,7 @@ export interface SqlDb extends SqlRunner {
    */
   readonly forUpdate: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** Runs several statements (DDL) at once. */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SqlDb, SqlRunner, SqlValue } from './sql';
+import type { SqlDb, SqlRunner, SqlTransaction, SqlValue } from './sql';
 
 /**
  * better-sqlite3 is synchronous, but our transactions are async functions: two requests could
@@ -57,8 +57,19 @@ export function openSqlite(file: string): SqlDb {
     transaction: (fn) =>
       queue.run(async () => {
         db.exec('BEGIN IMMEDIATE');
+        let savepointSet = false;
+        const tx: SqlTransaction = {
+          ...runner,
+          async savepoint() {
+            db.exec(savepointSet ? 'RELEASE mutation; SAVEPOINT mutation' : 'SAVEPOINT mutation');
+            savepointSet = true;
+          },
+          async rollbackToSavepoint() {
+            db.exec('ROLLBACK TO mutation');
+          },
+        };
         try {
-          const result = await fn(runner);
+          const result = await fn(tx);
           db.exec('COMMIT');
           return result;
         } catch (err) {
