@@ -73,6 +73,7 @@ export function openCore(options: CoreOptions): Core {
   const ctx: ServiceContext = {
     db,
     recordMutation: sync.record,
+    recordRecord: sync.recordRecord,
     actor: () => actor,
     now: options.now ?? (() => new Date().toISOString()),
     onTenantsChanged: (ids) => emit('tenants.changed', { ids }),

@@ -152,6 +152,7 @@ export class CameraService {
         username: input.username,
         credentials_enc: sealed,
       });
+      this.ctx.recordRecord?.({ kind: 'camera', id, fields: 'all' });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: now,
@@ -187,6 +188,7 @@ export class CameraService {
         credentials_enc: sealed,
         last_error: 'Waiting for the camera to come online in the P&P cloud.',
       });
+      this.ctx.recordRecord?.({ kind: 'camera', id, fields: 'all' });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: now,
@@ -287,6 +289,7 @@ export class CameraService {
         last_error: report.warnings[0] ?? null,
         clock_skew_ms: Math.round(report.clockSkewMs),
       });
+      this.ctx.recordRecord?.({ kind: 'camera', id, fields: 'all' });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: now,
@@ -381,6 +384,18 @@ export class CameraService {
         previous.login = before.username || '(none)';
       }
       if (Object.keys(changes).length === 0) return;
+      // The login syncs as its user name only: the password stays sealed on this device.
+      this.ctx.recordRecord?.({
+        kind: 'camera',
+        id: before.id,
+        fields: [
+          ...(changes.name !== undefined ? (['name'] as const) : []),
+          ...(changes.recordingProfile !== undefined
+            ? (['recordingProfile', 'streamUri'] as const)
+            : []),
+          ...(changes.login !== undefined ? (['username'] as const) : []),
+        ],
+      });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: now,
@@ -413,6 +428,7 @@ export class CameraService {
       this.ctx.db
         .prepare('UPDATE cameras SET enabled = ?, recording = ?, updated_at = ? WHERE id = ?')
         .run(enabled ? 1 : 0, enabled && !customer.disabled_by ? 1 : 0, now, id);
+      this.ctx.recordRecord?.({ kind: 'camera', id, fields: ['enabled'] });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: now,
@@ -472,8 +488,23 @@ export class CameraService {
         error: 'P&P cameras report to the cloud service; there is nothing to check from here.',
       };
     }
-    this.require(id); // removed while we were talking to it?
-    this.repo.recordCheck(id, outcome);
+    this.ctx.db.transaction(() => {
+      const before = this.require(id); // removed while we were talking to it?
+      this.repo.recordCheck(id, outcome);
+      // What the check learned about the device syncs when it changed (not the status itself).
+      const after = this.require(id);
+      const learned = (
+        [
+          ['model', 'model'],
+          ['deviceInfo', 'device_info'],
+          ['mac', 'mac'],
+          ['profiles', 'profiles'],
+          ['streamUri', 'stream_uri'],
+          ['recordingProfile', 'recording_profile'],
+        ] as const
+      ).flatMap(([field, column]) => (before[column] !== after[column] ? [field] : []));
+      if (learned.length) this.ctx.recordRecord?.({ kind: 'camera', id, fields: learned });
+    })();
     return this.get(id);
   }
 
@@ -491,6 +522,7 @@ export class CameraService {
       const customer = this.tenancy.require(cam.customer_id);
       customerId = customer.id;
       this.repo.delete(id);
+      this.ctx.recordRecord?.({ kind: 'camera', id, deleted: true });
       this.tenancy.audit.write({
         actor: this.ctx.actor(),
         at: this.ctx.now(),

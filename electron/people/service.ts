@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, fieldError } from '../../shared/errors';
 import {
-  CAMERA_RIGHTS,
   MANAGER_TYPES,
   isCameraRight,
   PORTAL_ACTIONS,
@@ -29,11 +28,22 @@ import {
   type AccessRole,
   type AccessUser,
   type UserAccessMatrix,
+  userAccessCells,
 } from '../../shared/user-access';
 import type { ServiceContext, TenancyService } from '../tenancy/service';
 import type { TenantRecord } from '../tenancy/repository';
 import { hashPassword } from './password';
 import { PeopleRepository, type RoleRecord, type UserRecord } from './repository';
+import type { RecordFieldName } from '../../shared/sync/records';
+
+/** The synced field (shared/sync/records.ts) each user column is. */
+const USER_SYNC_FIELD: Partial<Record<keyof UserRecord, RecordFieldName<'user'>>> = {
+  name: 'name',
+  login: 'login',
+  phone: 'phone',
+  user_type: 'type',
+  force_password_change: 'forcePasswordChange',
+};
 
 const RESET_VALID_HOURS = 24;
 const TYPE_WORD: Record<UserType, string> = {
@@ -99,13 +109,16 @@ export class PeopleService {
     });
   }
 
+  private noSuchUser(id: string): AppError {
+    return new AppError(
+      'NOT_FOUND',
+      `No user with id ${id} exists (it may have been deleted). Refresh the list.`,
+    );
+  }
+
   requireUser(id: string): UserRecord {
     const u = this.repo.user(id);
-    if (!u)
-      throw new AppError(
-        'NOT_FOUND',
-        `No user with id ${id} exists (it may have been deleted). Refresh the list.`,
-      );
+    if (!u) throw this.noSuchUser(id);
     return u;
   }
 
@@ -270,6 +283,7 @@ export class PeopleService {
       };
       this.repo.insertUser(record);
       this.repo.setRolesOfUser(id, roleIds);
+      this.ctx.recordRecord?.({ kind: 'user', id, fields: 'all' });
       const created = this.requireUser(id);
       this.audit(
         t,
@@ -322,6 +336,17 @@ export class PeopleService {
       if (Object.keys(fields).length === 0 && !rolesChanged) return;
       fields.updated_at = this.ctx.now();
       this.repo.updateUser(u.id, fields);
+      this.ctx.recordRecord?.({
+        kind: 'user',
+        id: u.id,
+        fields: [
+          ...(Object.keys(fields) as (keyof UserRecord)[]).flatMap((k) => {
+            const f = USER_SYNC_FIELD[k];
+            return f ? [f] : [];
+          }),
+          ...(rolesChanged ? (['roleIds'] as const) : []),
+        ],
+      });
       const after = this.requireUser(u.id);
       const names = (ids: string[]) => ids.map((r) => this.repo.role(r)?.name ?? r);
       const afterRoles = this.repo.rolesOfUser(u.id).map((r) => r.id);
@@ -359,6 +384,7 @@ export class PeopleService {
       }
       if ((u.active === 1) === active) return;
       this.repo.updateUser(u.id, { active: active ? 1 : 0, updated_at: this.ctx.now() });
+      this.ctx.recordRecord?.({ kind: 'user', id: u.id, fields: ['active'] });
       this.audit(
         t,
         active ? 'user.enable' : 'user.disable',
@@ -387,6 +413,8 @@ export class PeopleService {
       // Clear first: the partial unique index allows one owner per tenant at any moment.
       if (previous) this.repo.updateUser(previous.id, { is_owner: 0, updated_at: now });
       this.repo.updateUser(u.id, { is_owner: 1, updated_at: now });
+      if (previous) this.ctx.recordRecord?.({ kind: 'user', id: previous.id, fields: ['isOwner'] });
+      this.ctx.recordRecord?.({ kind: 'user', id: u.id, fields: ['isOwner'] });
       this.audit(
         t,
         'user.owner',
@@ -411,6 +439,7 @@ export class PeopleService {
         );
       const roles = this.repo.rolesOfUser(u.id).map((r) => r.name);
       this.repo.deleteUser(u.id);
+      this.ctx.recordRecord?.({ kind: 'user', id: u.id, deleted: true });
       this.audit(
         t,
         'user.delete',
@@ -432,6 +461,11 @@ export class PeopleService {
         password_hash: hash,
         force_password_change: forceChange ? 1 : 0,
         updated_at: this.ctx.now(),
+      });
+      this.ctx.recordRecord?.({
+        kind: 'user',
+        id: u.id,
+        fields: ['passwordHash', 'forcePasswordChange'],
       });
       // The audit entry records that it happened, never the password or its hash.
       this.audit(
@@ -605,6 +639,8 @@ export class PeopleService {
       });
       this.repo.setMembers(id, users);
       this.repo.setGrants(id, grants);
+      this.ctx.recordRecord?.({ kind: 'role', id, fields: 'all' });
+      for (const u of users) this.ctx.recordRecord?.({ kind: 'user', id: u, fields: ['roleIds'] });
       this.audit(
         t,
         'role.create',
@@ -631,8 +667,14 @@ export class PeopleService {
       if (input.description !== undefined && input.description !== r.description)
         fields.description = input.description;
       if (input.type !== undefined && input.type !== r.type) fields.type = input.type;
-      if (input.userIds !== undefined)
-        this.repo.setMembers(r.id, this.checkMembers(t, input.userIds));
+      const membersBefore = new Set(this.repo.membersOfRole(r.id).map((m) => m.id));
+      const membersAfter = new Set(membersBefore);
+      if (input.userIds !== undefined) {
+        const next = this.checkMembers(t, input.userIds);
+        this.repo.setMembers(r.id, next);
+        membersAfter.clear();
+        for (const u of next) membersAfter.add(u);
+      }
       if (input.cameras !== undefined)
         this.repo.setGrants(r.id, this.checkGrants(t, input.cameras));
       const after = this.roleAudit(r.id);
@@ -643,6 +685,19 @@ export class PeopleService {
       );
       if (changed.length === 0) return;
       this.repo.updateRole(r.id, { ...fields, updated_at: this.ctx.now() });
+      const roleFields = [
+        ...(Object.keys(fields) as (keyof RoleRecord)[]).filter(
+          (k): k is 'name' | 'description' | 'type' =>
+            k === 'name' || k === 'description' || k === 'type',
+        ),
+        ...(changed.includes('cameras') ? (['grants'] as const) : []),
+      ];
+      if (roleFields.length)
+        this.ctx.recordRecord?.({ kind: 'role', id: r.id, fields: roleFields });
+      // Membership syncs on the users (their roleIds).
+      for (const u of new Set([...membersBefore, ...membersAfter]))
+        if (membersBefore.has(u) !== membersAfter.has(u))
+          this.ctx.recordRecord?.({ kind: 'user', id: u, fields: ['roleIds'] });
       this.audit(
         t,
         'role.update',
@@ -673,6 +728,9 @@ export class PeopleService {
       }
       const before = this.roleAudit(r.id);
       this.repo.deleteRole(r.id);
+      this.ctx.recordRecord?.({ kind: 'role', id: r.id, deleted: true });
+      for (const m of members)
+        this.ctx.recordRecord?.({ kind: 'user', id: m.id, fields: ['roleIds'] });
       this.audit(
         t,
         'role.delete',
@@ -708,37 +766,51 @@ export class PeopleService {
   /**
    * Prepared customers, valid while nothing in the database changed: the key holds this
    * connection's total_changes() and SQLite's data_version (which moves when another connection
-   * commits), so a cached entry is never stale and a hit costs one tiny query.
+   * commits), so a cached entry is never stale and a hit costs no more than reading those two.
    */
   private readonly prepared = new Map<string, AccessCustomer>();
-  private preparedAt = '';
+  private preparedLocal = -1;
+  private preparedOther = -1;
   private readonly dbVersion;
 
   private accessCustomer(t: TenantRecord): AccessCustomer {
     const v = this.dbVersion.get() as { local: number; other: number };
-    const version = `${v.local}|${v.other}`;
-    if (version !== this.preparedAt) {
+    return this.accessCustomerAt(v.local, v.other, t.id, t);
+  }
+
+  /** The prepared customer as of the given database version; `t` spares a read on a miss. */
+  private accessCustomerAt(
+    local: number,
+    other: number,
+    customerId: string,
+    t?: TenantRecord,
+  ): AccessCustomer {
+    if (local !== this.preparedLocal || other !== this.preparedOther) {
       this.prepared.clear();
-      this.preparedAt = version;
+      this.preparedLocal = local;
+      this.preparedOther = other;
     }
-    let customer = this.prepared.get(t.id);
+    let customer = this.prepared.get(customerId);
     if (!customer) {
-      customer = prepareCustomer(this.tenancy.chainOf(t), t.disabled_by);
+      const record = t ?? this.tenancy.require(customerId);
+      customer = prepareCustomer(this.tenancy.chainOf(record), record.disabled_by);
       if (this.prepared.size >= 1000) this.prepared.clear();
-      this.prepared.set(t.id, customer);
+      this.prepared.set(customerId, customer);
     }
     return customer;
   }
 
+  private notCustomerUser(u: Pick<UserRecord, 'name' | 'user_type' | 'tenant_id'>): AppError {
+    const t = this.tenancy.require(u.tenant_id);
+    return new AppError(
+      'VALIDATION',
+      `${u.name} is a ${TYPE_WORD[u.user_type]} of integrator ${t.name}: camera rights apply to customer users, through roles.`,
+    );
+  }
+
   private accessSubject(userId: string) {
     const u = this.requireUser(userId);
-    if (u.user_type !== 'customer_user') {
-      const t = this.tenancy.require(u.tenant_id);
-      throw new AppError(
-        'VALIDATION',
-        `${u.name} is a ${TYPE_WORD[u.user_type]} of integrator ${t.name}: camera rights apply to customer users, through roles.`,
-      );
-    }
+    if (u.user_type !== 'customer_user') throw this.notCustomerUser(u);
     const t = this.tenancy.require(u.tenant_id);
     const user: AccessUser = {
       id: u.id,
@@ -764,37 +836,47 @@ export class PeopleService {
     }));
   }
 
-  /** Can the user do the action (on the camera)? With every reason when not. */
+  /**
+   * Can the user do the action (on the camera)? With every reason when not. One statement reads
+   * the user, the camera, the user's roles with their rights on it and the database version (the
+   * prepared customer's cache key): this is the check every portal request makes.
+   */
   explain(userId: string, action: AccessAction, cameraId?: string): AccessDecision {
-    const { user, customer } = this.accessSubject(userId);
-    if (!isCameraRight(action)) {
-      const roles = this.repo.rolesOfUser(userId).map((r) => ({
-        id: r.id,
-        name: r.name,
-        type: r.type,
-        grants: new Map<string, number>(),
-      }));
-      return explainAccess({ customer, user, roles, action });
-    }
-    if (!cameraId) throw fieldError('cameraId', 'Choose the camera this right is about.');
-    const cam = this.repo.camera(cameraId);
-    if (!cam) throw fieldError('cameraId', `No camera with id ${cameraId} exists.`);
-    const camera: AccessCamera = {
-      id: cam.id,
-      name: cam.name,
-      customerId: cam.customer_id,
-      enabled: cam.enabled === 1,
+    const rows = this.repo.accessFacts(userId, cameraId ?? null);
+    const first = rows[0];
+    if (!first) throw this.noSuchUser(userId);
+    if (first.user_type !== 'customer_user') throw this.notCustomerUser(first);
+    const customer = this.accessCustomerAt(first.local, first.other, first.tenant_id);
+    const user: AccessUser = {
+      id: first.id,
+      name: first.name,
+      active: first.active === 1,
+      customerId: first.tenant_id,
     };
-    const roles = this.repo.rolesWithGrantOn(userId, cameraId).map((r) => ({
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      grants: new Map(r.rights ? [[cameraId, r.rights]] : []),
-    }));
+    const roles: AccessRole[] = [];
+    const right = isCameraRight(action);
+    for (const r of rows)
+      if (r.role_id !== null && r.role_name !== null && r.role_type !== null)
+        roles.push({
+          id: r.role_id,
+          name: r.role_name,
+          type: r.role_type,
+          grants: new Map(right && cameraId && r.rights ? [[cameraId, r.rights]] : []),
+        });
+    if (!right) return explainAccess({ customer, user, roles, action });
+    if (!cameraId) throw fieldError('cameraId', 'Choose the camera this right is about.');
+    if (first.camera_id === null || first.camera_name === null || first.camera_customer === null)
+      throw fieldError('cameraId', `No camera with id ${cameraId} exists.`);
+    const camera: AccessCamera = {
+      id: first.camera_id,
+      name: first.camera_name,
+      customerId: first.camera_customer,
+      enabled: first.camera_enabled === 1,
+    };
     return explainAccess({ customer, user, roles, action, camera });
   }
 
-  /** Every right on every camera of the user's customer, plus the portals. */
+  /** Every right on every camera of the user's customer as compact cells, plus the portals. */
   matrix(userId: string): UserAccessMatrix {
     const { u, t, user, customer } = this.accessSubject(userId);
     const roles = this.rolesWithGrants(userId);
@@ -804,22 +886,19 @@ export class PeopleService {
       customerId: c.customer_id,
       enabled: c.enabled === 1,
     }));
-    const cells: UserAccessMatrix['cells'] = [];
-    for (const camera of cameras)
-      for (const { id } of CAMERA_RIGHTS)
-        cells.push({
-          cameraId: camera.id,
-          right: id,
-          decision: explainAccess({ customer, user, roles, action: id, camera }),
-        });
+    const cells = userAccessCells(customer, user, roles, cameras);
     return {
       userId: u.id,
       userName: u.name,
       customerId: t.id,
       customerName: t.name,
       portals: PORTAL_ACTIONS.map((a) => explainAccess({ customer, user, roles, action: a.id })),
-      cameras: cameras.map((c) => ({ id: c.id, name: c.name, enabled: c.enabled })),
-      cells,
+      cameras: cameras.map((c, i) => ({
+        id: c.id,
+        name: c.name,
+        enabled: c.enabled,
+        cells: cells[i] ?? [],
+      })),
     };
   }
 

@@ -298,6 +298,13 @@ function summarize(command: string, args: Args, currentName: string | null): str
       return `${args.enabled ? 'Turn on' : 'Turn off'} module ${str(args.moduleId) ?? '?'} for ${name}`;
     case 'business.set':
       return `Business settings of ${name}`;
+    case 'records.put': {
+      const fields = args.fields && typeof args.fields === 'object' ? args.fields : {};
+      const label = str((fields as Args).name) ?? str(args.id) ?? '?';
+      return `Save ${str(args.kind) ?? 'record'} “${label}”: ${Object.keys(fields).join(', ')}`;
+    }
+    case 'records.delete':
+      return `Delete ${str(args.kind) ?? 'record'} ${str(args.id) ?? '?'}`;
     default:
       return command;
   }

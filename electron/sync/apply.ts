@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection';
 import type { RowChange, SyncTenant } from '../../shared/sync/protocol';
 import { nameKey, subtreeRange } from '../tenancy/repository';
+import { LocalRecords } from './records';
 
 interface LocalRow {
   path: string;
@@ -17,8 +18,10 @@ const isUniqueError = (err: unknown) =>
  */
 export class ServerRowWriter {
   private readonly stmts;
+  readonly records: LocalRecords;
 
   constructor(private readonly db: Db) {
+    this.records = new LocalRecords(db);
     this.stmts = {
       local: db.prepare('SELECT path, depth FROM tenants WHERE id = ?'),
       exists: db.prepare('SELECT 1 AS one FROM tenants WHERE id = ?'),
@@ -47,17 +50,32 @@ export class ServerRowWriter {
     };
   }
 
-  /** Applies changes in the order given (deletes, then upserts parents first); returns touched ids. */
+  /**
+   * Applies changes in the order given (deletes, then upserts parents first, then records in
+   * reference order); returns the touched tenant ids (a record's change touches its tenant).
+   */
   apply(changes: readonly RowChange[]): { applied: string[]; skipped: string[] } {
     const applied: string[] = [];
     const skipped: string[] = [];
     for (const c of changes) {
-      if (c.op === 'delete') {
-        if (this.stmts.delete.run(c.id).changes) applied.push(c.id);
-        continue;
+      switch (c.op) {
+        case 'delete':
+          if (this.stmts.delete.run(c.id).changes) applied.push(c.id);
+          break;
+        case 'upsert':
+          if (this.upsert(c.row)) applied.push(c.row.id);
+          else skipped.push(c.row.id);
+          break;
+        case 'record':
+          if (this.records.apply(c.record)) applied.push(c.record.tenantId);
+          else skipped.push(`${c.record.kind}:${c.record.id}`);
+          break;
+        case 'recordDelete': {
+          const tenantId = this.records.delete(c.kind, c.id);
+          if (tenantId !== null) applied.push(tenantId);
+          break;
+        }
       }
-      if (this.upsert(c.row)) applied.push(c.row.id);
-      else skipped.push(c.row.id);
     }
     return { applied, skipped };
   }

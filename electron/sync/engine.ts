@@ -9,13 +9,16 @@ import {
   type Command,
   type CommandArgs,
   type CommandName,
+  type RefreshTarget,
 } from '../../shared/sync/commands';
+import { recordPutSchema, RECORD_KINDS, type RecordChange } from '../../shared/sync/records';
 import type { Account, LoginResponse, MutationResult } from '../../shared/sync/protocol';
 import { MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
 import { Outbox } from './outbox';
 import { SyncState } from './state';
 import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
+import type { LocalRecords } from './records';
 import {
   HttpTransport,
   ServerError,
@@ -57,8 +60,6 @@ export interface SyncEngineOptions {
   /** A stored token that cannot be decrypted (the session is then dropped). */
   log?: (err: unknown) => void;
 }
-
-type RefreshTarget = { id: string; subtree: boolean };
 
 /**
  * The desktop side of sync: records each local mutation in the outbox (in the mutation's own
@@ -130,6 +131,39 @@ export class SyncEngine {
     this.state.set('hlc', hlc);
     this.outbox.append(command, args, hlc, this.now().toISOString());
     this.onRecorded?.();
+  };
+
+  /**
+   * The ServiceContext hook for users, roles and cameras: records `records.put` with the named
+   * fields read from the row just written (all of them for a new record), or `records.delete`.
+   * The put is checked against the shared schema here, so the outbox never holds one the server
+   * would refuse as malformed.
+   */
+  readonly recordRecord = (change: RecordChange): void => {
+    if (this.replaying || !this.enabled()) return;
+    if ('deleted' in change) {
+      this.record('records.delete', { kind: change.kind, id: change.id });
+      return;
+    }
+    const local = this.writer.records.read(change.kind, change.id);
+    if (!local) return;
+    const all = local.fields as Record<string, unknown>;
+    const fields =
+      change.fields === 'all'
+        ? all
+        : Object.fromEntries(change.fields.map((f: string) => [f, all[f]]));
+    const put = recordPutSchema.safeParse({
+      kind: change.kind,
+      id: change.id,
+      tenantId: local.tenantId,
+      fields,
+    });
+    if (!put.success)
+      throw new AppError(
+        'VALIDATION',
+        `This ${change.kind} cannot be synced as it is (${put.error.issues[0]?.message ?? 'invalid'}).`,
+      );
+    this.record('records.put', put.data);
   };
 
   status(): SyncStatus {
@@ -209,7 +243,8 @@ export class SyncEngine {
 
   /**
    * First connection: queues the local tenants as creates (parents first) under the account's
-   * node, then their module switches, business settings and disabled states.
+   * node, then their module switches, business settings and disabled states, then their cameras,
+   * roles and users.
    */
   uploadLocal(): number {
     const account = this.account();
@@ -268,10 +303,21 @@ export class SyncEngine {
       if (r.own_disabled) disables.unshift({ command: 'tenants.disable', args: { id: r.id } });
     }
     const all = [...commands, ...later, ...disables];
+    let records = 0;
     this.db.transaction(() => {
       for (const c of all) this.record(c.command, c.args as never);
+      // Then the tenants' cameras, roles (their grants name cameras) and users (in roles).
+      for (const kind of RECORD_KINDS) {
+        const table = kind === 'user' ? 'users' : kind === 'role' ? 'roles' : 'cameras';
+        const ids = this.db
+          .prepare(`SELECT id FROM ${table} ORDER BY created_at, id`)
+          .pluck()
+          .all() as string[];
+        for (const id of ids) this.recordRecord({ kind, id, fields: 'all' });
+        records += ids.length;
+      }
     })();
-    return all.length;
+    return all.length + records;
   }
 
   /** Replaces the network (tests: a lossy wrapper; undefined: HTTP to the configured server). */
@@ -340,7 +386,7 @@ export class SyncEngine {
   private addRefresh(targets: RefreshTarget[]): void {
     if (!targets.length) return;
     const list = this.state.getJson<RefreshTarget[]>('refresh', []);
-    const key = (t: RefreshTarget) => `${t.id}|${t.subtree}`;
+    const key = (t: RefreshTarget) => `${t.kind ?? 'tenant'}|${t.id}|${t.subtree}`;
     const seen = new Set(list.map(key));
     for (const t of targets) {
       if (seen.has(key(t))) continue;
@@ -424,7 +470,8 @@ export class SyncEngine {
       });
       this.receive(res.serverHlc);
       this.db.transaction(() => {
-        if (res.snapshot && !cursor.startsWith('s:'))
+        // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
+        if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:'))
           this.db.prepare('DELETE FROM sync_snapshot_seen').run();
         for (const row of res.chain) this.writer.upsert(row);
         const { applied } = this.writer.apply(res.changes);
@@ -433,12 +480,18 @@ export class SyncEngine {
         if (res.snapshot) {
           const seen = this.db.prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) VALUES (?)');
           for (const row of res.chain) seen.run(row.id);
-          for (const c of res.changes) if (c.op === 'upsert') seen.run(c.row.id);
+          for (const c of res.changes) {
+            if (c.op === 'upsert') seen.run(c.row.id);
+            else if (c.op === 'record') seen.run(`${c.record.kind}:${c.record.id}`);
+          }
         }
         if (res.snapshotDone) for (const id of this.dropUnseen()) changed.add(id);
         const left = this.state
           .getJson<RefreshTarget[]>('refresh', [])
-          .filter((t) => !refresh.some((r) => r.id === t.id && r.subtree === t.subtree));
+          .filter(
+            (t) =>
+              !refresh.some((r) => r.id === t.id && r.subtree === t.subtree && r.kind === t.kind),
+          );
         this.state.setJson('refresh', left.length ? left : null);
         this.state.set('cursor', res.cursor);
       })();
@@ -452,12 +505,16 @@ export class SyncEngine {
     if (changed.size) this.options.onChanged?.([...changed]);
   }
 
-  /** After a completed snapshot: local tenants the server did not send are no longer ours. */
+  /**
+   * After a completed snapshot: local tenants and records the server did not send are no longer
+   * ours (except the ones whose creation is still pending here).
+   */
   private dropUnseen(): string[] {
     const protectedIds = new Set<string>();
     for (const e of this.outbox.pending()) {
       const c = parseCommand(e.command, e.args);
       if (c?.command === 'tenants.create') protectedIds.add(c.args.id);
+      if (c?.command === 'records.put') protectedIds.add(`${c.args.kind}:${c.args.id}`);
     }
     const gone = (
       this.db
@@ -470,8 +527,24 @@ export class SyncEngine {
       .filter((id) => !protectedIds.has(id));
     const del = this.db.prepare('DELETE FROM tenants WHERE id = ?');
     for (const id of gone) del.run(id);
+    const touched = new Set(gone);
+    // Users first (they reference roles), then roles (they reference cameras), then cameras.
+    for (const kind of [...RECORD_KINDS].reverse()) {
+      const table = kind === 'user' ? 'users' : kind === 'role' ? 'roles' : 'cameras';
+      const ids = this.db
+        .prepare(
+          `SELECT id FROM ${table} WHERE ('${kind}:' || id) NOT IN (SELECT id FROM sync_snapshot_seen)`,
+        )
+        .pluck()
+        .all() as string[];
+      for (const id of ids) {
+        if (protectedIds.has(`${kind}:${id}`)) continue;
+        const tenantId = this.writer.records.delete(kind, id);
+        if (tenantId !== null) touched.add(tenantId);
+      }
+    }
     this.db.prepare('DELETE FROM sync_snapshot_seen').run();
-    return gone;
+    return [...touched];
   }
 
   /** Re-runs the mutations still pending on top of the server's state just applied. */
@@ -486,7 +559,7 @@ export class SyncEngine {
         const c = parseCommand(e.command, e.args);
         if (!c) continue;
         try {
-          replay(tenancy, c);
+          replay(tenancy, this.writer.records, c, this.now().toISOString());
         } catch {
           // The server decides: a mutation that no longer fits locally is still pushed, and
           // its rejection (with the reason) comes back from there.
@@ -498,8 +571,14 @@ export class SyncEngine {
   }
 }
 
-function replay(t: TenancyService, c: Command): void {
+function replay(t: TenancyService, records: LocalRecords, c: Command, now: string): void {
   switch (c.command) {
+    case 'records.put':
+      records.applyPut(c.args.kind, c.args.id, c.args.tenantId, c.args.fields, now);
+      return;
+    case 'records.delete':
+      records.delete(c.args.kind, c.args.id);
+      return;
     case 'tenants.create': {
       if (t.repo.get(c.args.id)) return;
       const { id, ...input } = c.args;

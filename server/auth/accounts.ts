@@ -4,6 +4,7 @@ import type { Account, CreateAccount, LoginResponse } from '../../shared/sync/pr
 import { inSubtree, type AccountRole } from '../../shared/sync/roles';
 import type { SqlDb } from '../db/sql';
 import { decoyHash, hashPassword, newToken, tokenHash, verifyPassword } from './passwords';
+import { RecordUserDirectory, assertUserMaySignIn } from './directory';
 
 /** Who is calling: the account, the path of its node (its subtree), and its session. */
 export interface Principal {
@@ -13,9 +14,10 @@ export interface Principal {
 }
 
 /**
- * Hook for the people/users model (built separately): customer users who are not server accounts.
- * When it is given, a login that matches no account asks it; the user then acts with the
- * 'customer' role on its tenant, refused like any account when that tenant is disabled.
+ * Customer users who are not server accounts (the people model's users, synced as records:
+ * RecordUserDirectory by default). A login that matches no account asks it; the user then acts
+ * with the 'customer' role on its customer, refused (with the reason, from the shared access
+ * function) while the user or the customer, or an integrator above it, is disabled.
  */
 export interface UserDirectory {
   findByEmail(email: string): Promise<DirectoryUser | null>;
@@ -23,6 +25,7 @@ export interface UserDirectory {
 }
 export interface DirectoryUser {
   id: string;
+  name: string;
   email: string;
   tenantId: string;
   passwordHash: string;
@@ -61,12 +64,14 @@ export interface AccountOptions {
 
 export class AccountService {
   private readonly now: () => Date;
+  private readonly directory: UserDirectory;
 
   constructor(
     private readonly db: SqlDb,
     private readonly options: AccountOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.directory = options.directory ?? new RecordUserDirectory(db);
   }
 
   /** The path of a tenant, after checking that people of it may log in (not deleted or disabled). */
@@ -210,12 +215,14 @@ export class AccountService {
         throw new AppError('FORBIDDEN', 'This account is disabled. Ask your administrator.');
       account = toAccount(row);
     } else {
-      const user = await this.options.directory?.findByEmail(email);
-      if (!user || !user.active) {
+      const user = await this.directory.findByEmail(email);
+      if (!user) {
         await verifyPassword(password, await decoyHash());
         throw refused();
       }
-      if (!(await verifyPassword(password, user.passwordHash))) throw refused();
+      // The desktop hashes the NFC form (electron/people/password.ts).
+      if (!(await verifyPassword(password.normalize('NFC'), user.passwordHash))) throw refused();
+      await assertUserMaySignIn(this.db, user);
       account = {
         id: `${DIRECTORY_PREFIX}${user.id}`,
         email: user.email,
@@ -248,9 +255,7 @@ export class AccountService {
       throw unauthorized();
     let account: Account;
     if (session.account_id.startsWith(DIRECTORY_PREFIX)) {
-      const user = await this.options.directory?.findById(
-        session.account_id.slice(DIRECTORY_PREFIX.length),
-      );
+      const user = await this.directory.findById(session.account_id.slice(DIRECTORY_PREFIX.length));
       if (!user || !user.active) throw unauthorized();
       account = {
         id: session.account_id,

@@ -6,9 +6,16 @@ const R = 8;
 const P = 1;
 const KEY_LENGTH = 64;
 
-function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  n: number,
+  r: number,
+  p: number,
+  keyLength = KEY_LENGTH,
+): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_LENGTH, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+    scrypt(password, salt, keyLength, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
       err ? reject(err) : resolve(key),
     ),
   );
@@ -21,18 +28,27 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/**
+ * Verifies `scrypt$N$r$p$salt$hash`. Also reads the desktop's hashes (electron/people/password.ts,
+ * synced with the users): standard base64 parts (base64url decoding accepts both alphabets) and a
+ * 32-byte key, so the key length is taken from the stored hash.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
+  if (expected.length < 16 || expected.length > 128) return false;
+  // Parameters travel with the hash, and synced hashes come from desktops: a cost beyond the
+  // memory bound makes scrypt fail, which is a refusal, not a server error.
   const key = await derive(
     password,
     Buffer.from(salt, 'base64url'),
     Number(n),
     Number(r),
     Number(p),
-  );
-  return key.length === expected.length && timingSafeEqual(key, expected);
+    expected.length,
+  ).catch(() => null);
+  return key !== null && key.length === expected.length && timingSafeEqual(key, expected);
 }
 
 /** A hash to verify against when the account does not exist, so both cases take as long. */

@@ -10,7 +10,14 @@ import type { SqlDb } from './sql';
  * - sync_seq: the one row whose update serializes every mutation and numbers it; its row lock is
  *   held until commit, so change_log sequences become visible in order (no reader sees N+1 before N).
  * - change_log: which tenant changed at which sequence, with its path (and its old path after a
- *   move), so a pull can filter by the account's subtree.
+ *   move), so a pull can filter by the account's subtree. A row about a record (user, role,
+ *   camera) names it in `record_kind`/`record_id`, and its `tenant_id` column holds the row key
+ *   `<kind>:<id>` instead (the primary key is (seq, tenant_id): one row per thing per sequence).
+ * - records: users, roles and cameras (shared/sync/records.ts), one row each with its synced fields
+ *   as one JSON document (`data`) and their clocks (`field_clock`). `path` is the owning tenant's
+ *   path (kept in step by moves), so a subtree's records are one index range, like tenants.
+ *   `unique_key` is the value unique per kind (a user's login, a role's name in its customer…).
+ * - record_tombstones: deleted records (a delete beats an edit; a deleted id never comes back).
  * - mutation_results: every mutation ever pushed, by (client, mutation id): the idempotency record.
  */
 export function schemaSql(dialect: SqlDb['dialect']): string {
@@ -93,7 +100,51 @@ CREATE TABLE IF NOT EXISTS sessions (
   revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_account ON sessions(account_id);
+CREATE TABLE IF NOT EXISTS records (
+  kind ${pathType} NOT NULL,
+  id ${pathType} NOT NULL,
+  tenant_id TEXT NOT NULL,
+  path ${pathType} NOT NULL,
+  unique_key TEXT,
+  data TEXT NOT NULL,
+  field_clock TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS records_path ON records(path, kind, id);
+CREATE UNIQUE INDEX IF NOT EXISTS records_unique_key ON records(kind, unique_key);
+CREATE TABLE IF NOT EXISTS record_tombstones (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  path ${pathType} NOT NULL,
+  seq INTEGER NOT NULL,
+  deleted_at TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
 `;
+}
+
+/** Columns added after the first release: added to an existing database when missing. */
+const ADDED_COLUMNS: { table: string; column: string; type: string }[] = [
+  { table: 'change_log', column: 'record_kind', type: 'TEXT' },
+  { table: 'change_log', column: 'record_id', type: 'TEXT' },
+];
+
+async function addMissingColumns(db: SqlDb): Promise<void> {
+  for (const c of ADDED_COLUMNS) {
+    const present =
+      db.dialect === 'postgres'
+        ? await db.get(
+            `SELECT 1 AS one FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`,
+            [c.table, c.column],
+          )
+        : await db.get(`SELECT 1 AS one FROM pragma_table_info('${c.table}') WHERE name = ?`, [
+            c.column,
+          ]);
+    if (!present) await db.exec(`ALTER TABLE ${c.table} ADD COLUMN ${c.column} ${c.type}`);
+  }
 }
 
 export const ROOT_NAME = 'Partner';
@@ -101,6 +152,7 @@ export const ROOT_NAME = 'Partner';
 /** Creates the tables (idempotent) and the root partner tenant. */
 export async function migrateServer(db: SqlDb, now: string): Promise<void> {
   await db.exec(schemaSql(db.dialect));
+  await addMissingColumns(db);
   await db.run(
     `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
      VALUES ('root', 'root', NULL, '/root/', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,

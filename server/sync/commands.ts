@@ -19,9 +19,12 @@ import {
 import { belowNode, inSubtree } from '../../shared/sync/roles';
 import type { SqlRunner } from '../db/sql';
 import { TenantStore, nameKey, parseOverrides, type ServerTenant } from './store';
+import { RecordStore, deleteRecord, putRecord } from './records';
 
 export interface CommandContext {
   tx: SqlRunner;
+  /** The tenant SQL to use (a push chunk's, over its cache); default: a plain one over `tx`. */
+  store?: TenantStore;
   /** The account's node path: everything it may touch lies below it. */
   scopePath: string;
   seq: number;
@@ -54,7 +57,7 @@ const notFound = (id: string) =>
 class Commands {
   private readonly store: TenantStore;
   constructor(private readonly ctx: CommandContext) {
-    this.store = new TenantStore(ctx.tx);
+    this.store = ctx.store ?? new TenantStore(ctx.tx);
   }
 
   /**
@@ -210,6 +213,7 @@ class Commands {
     await this.assertUniqueName(target, t.name, t.id);
     const newPath = `${target.path}${t.id}/`;
     await this.store.movePaths(t.path, newPath, target.depth + 1 - t.depth);
+    await new RecordStore(this.ctx.tx).moveSubtree(this.ctx.seq, t.path, newPath);
     await this.store.update(t.id, {
       parent_id: target.id,
       field_clock: JSON.stringify({ ...clock, [PARENT_FIELD]: this.ctx.hlc }),
@@ -225,6 +229,7 @@ class Commands {
     const gone = await this.store.tombstone(a.id);
     if (gone && belowNode(gone.path, this.ctx.scopePath)) return { lost: [] };
     const t = await this.target(a.id, true);
+    await new RecordStore(this.ctx.tx).deleteSubtree(this.ctx.seq, t.path, this.ctx.now);
     await this.store.deleteSubtree(this.ctx.seq, t.path, this.ctx.now);
     return { lost: [] };
   }
@@ -336,5 +341,9 @@ export function runCommand(ctx: CommandContext, c: Command): Promise<CommandOutc
       return cmds.setModule(c.args);
     case 'business.set':
       return cmds.setBusiness(c.args);
+    case 'records.put':
+      return putRecord(ctx, c.args);
+    case 'records.delete':
+      return deleteRecord(ctx, c.args);
   }
 }

@@ -13,6 +13,7 @@ import {
   updateTenantSchema,
 } from '../tenancy';
 import { idField } from '../validation';
+import { recordDeleteSchema, recordPutSchema, type RecordKind } from './records';
 
 const byId = z.object({ id: idField });
 
@@ -39,6 +40,9 @@ export const commandSchemas = {
   'tenants.enable': z.object({ id: idField, mode: enableModeSchema }),
   'modules.set': setModuleSchema,
   'business.set': z.object({ tenantId: idField, settings: businessSettingsSchema }),
+  // Users, roles and cameras (shared/sync/records.ts).
+  'records.put': recordPutSchema,
+  'records.delete': recordDeleteSchema,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -64,7 +68,7 @@ const SUBTREE_COMMANDS: ReadonlySet<CommandName> = new Set([
   'tenants.enable',
 ]);
 
-/** The tenant a command acts on. */
+/** The tenant a command acts on (for a record command: the record's id). */
 export function commandTarget(c: Command): string {
   switch (c.command) {
     case 'modules.set':
@@ -75,8 +79,17 @@ export function commandTarget(c: Command): string {
   }
 }
 
+/** A row to re-read: a tenant (with its subtree or not), or a record of `kind`. */
+export interface RefreshTarget {
+  id: string;
+  subtree: boolean;
+  kind?: RecordKind;
+}
+
 /** The rows a client re-reads after the server answered this command (to undo what lost). */
-export function commandRefresh(c: Command): { id: string; subtree: boolean }[] {
+export function commandRefresh(c: Command): RefreshTarget[] {
+  if (c.command === 'records.put' || c.command === 'records.delete')
+    return [{ id: c.args.id, subtree: false, kind: c.args.kind }];
   const target = { id: commandTarget(c), subtree: SUBTREE_COMMANDS.has(c.command) };
   return c.command === 'tenants.create'
     ? [target, { id: c.args.parentId, subtree: false }]

@@ -10,6 +10,7 @@ import { accountRoleSchema } from './roles';
 import { isHlc } from './hlc';
 import { idField } from '../validation';
 import { tenantStatusSchema } from '../tenancy';
+import { recordKindSchema, syncRecordSchema } from './records';
 
 export const MAX_PUSH_BATCH = 1000;
 export const MAX_PULL_LIMIT = 10_000;
@@ -40,6 +41,8 @@ export const mutationSchema = z.discriminatedUnion('command', [
   mutationOf('tenants.enable'),
   mutationOf('modules.set'),
   mutationOf('business.set'),
+  mutationOf('records.put'),
+  mutationOf('records.delete'),
 ]);
 export type Mutation = z.output<typeof mutationSchema>;
 
@@ -73,10 +76,17 @@ export type PushResponse = z.infer<typeof pushResponseSchema>;
 export const pullRequestSchema = z.object({
   clientId: clientIdField,
   /** '' for a first (or reset) pull: the server answers with a snapshot of the subtree. */
-  cursor: z.string().max(200).default(''),
-  /** Tenants to re-read whatever the cursor says (after a rejected or partly lost mutation). */
+  cursor: z.string().max(1000).default(''),
+  /** Tenants (or, with `kind`, records) to re-read whatever the cursor says (after a rejected or
+   * partly lost mutation). */
   refresh: z
-    .array(z.object({ id: idField, subtree: z.boolean().default(false) }))
+    .array(
+      z.object({
+        id: idField,
+        subtree: z.boolean().default(false),
+        kind: recordKindSchema.optional(),
+      }),
+    )
     .max(MAX_REFRESH)
     .default([]),
   limit: z.number().int().min(1).max(MAX_PULL_LIMIT).default(5000),
@@ -110,6 +120,10 @@ export const rowChangeSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsert'), row: syncTenantSchema }),
   /** Deleted, or no longer in the account's subtree (moved away): the desktop drops it. */
   z.object({ op: z.literal('delete'), id: z.string() }),
+  /** A user, role or camera (shared/sync/records.ts), current state. */
+  z.object({ op: z.literal('record'), record: syncRecordSchema }),
+  /** A record deleted, or no longer in the account's subtree. */
+  z.object({ op: z.literal('recordDelete'), kind: recordKindSchema, id: z.string() }),
 ]);
 export type RowChange = z.infer<typeof rowChangeSchema>;
 

@@ -16,8 +16,9 @@ export const ROLE_LABEL: Record<AccountRole, string> = {
 };
 
 /**
- * What a role may push. Installers onboard customers (create, edit, module switches) but do not
- * restructure the tree or switch tenants off; support staff and customer users only read.
+ * What a role may push. Installers onboard customers (create, edit, module switches, and the
+ * customers' users, roles and cameras) but do not restructure the tree or switch tenants off;
+ * support staff and customer users only read.
  */
 export function roleAllows(role: AccountRole, c: Command): boolean {
   switch (role) {
@@ -27,7 +28,9 @@ export function roleAllows(role: AccountRole, c: Command): boolean {
       return (
         (c.command === 'tenants.create' && c.args.kind === 'customer') ||
         c.command === 'tenants.update' ||
-        c.command === 'modules.set'
+        c.command === 'modules.set' ||
+        c.command === 'records.put' ||
+        c.command === 'records.delete'
       );
     default:
       return false;

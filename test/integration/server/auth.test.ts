@@ -140,6 +140,13 @@ describe.each(list)('accounts, sessions and tenant isolation on %s', (backend) =
           tenantId: id,
           settings: { storagePricePerGbMonth: 1, trafficPricePerGb: 1, currency: 'EUR', plans: [] },
         }),
+        a.mutation('records.put', {
+          kind: 'camera',
+          id: `cam-under-${id}`,
+          tenantId: id,
+          fields: { name: 'Intruder', kind: 'rtsp', address: 'rtsp://10.0.0.1/s', model: '' },
+        }),
+        a.mutation('records.delete', { kind: 'user', id: `user-of-${id}` }),
       );
     }
     expect(new Set(mutations.map((m) => m.command))).toEqual(new Set(COMMAND_NAMES));

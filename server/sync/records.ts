@@ -1,0 +1,382 @@
+/**
+ * Records (users, roles, cameras) on the server: one generic store and the two commands,
+ * `records.put` and `records.delete`, re-run inside the mutation's transaction with the rules of
+ * shared/sync/merge.ts (per-field last-writer-wins, delete beats edit). A record lives in a tenant
+ * of the account's subtree, of the right kind, and never moves to another tenant; its tenant's
+ * delete takes it along (TenantStore.deleteSubtree → RecordStore.deleteSubtree).
+ */
+import { AppError, fieldError } from '../../shared/errors';
+import { mergeFields, parseFieldClock, winsField } from '../../shared/sync/merge';
+import {
+  allowedTenantKind,
+  parseRecordFields,
+  RECORD_LABEL,
+  uniqueKey,
+  type RecordDelete,
+  type RecordFields,
+  type RecordKind,
+  type RecordPut,
+  type SyncRecord,
+} from '../../shared/sync/records';
+import { inSubtree } from '../../shared/sync/roles';
+import type { SqlRunner } from '../db/sql';
+import { subtreeHi } from './store';
+
+/** A record row as the server stores it. */
+export interface ServerRecord {
+  kind: RecordKind;
+  id: string;
+  tenant_id: string;
+  path: string;
+  unique_key: string | null;
+  data: string;
+  field_clock: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a record's row turns into in a pull. Customer users do not receive password hashes. */
+export function toSyncRecord(r: ServerRecord, hideSecrets: boolean): SyncRecord {
+  const data = JSON.parse(r.data) as Record<string, unknown>;
+  if (hideSecrets && r.kind === 'user') data.passwordHash = null;
+  return {
+    kind: r.kind,
+    id: r.id,
+    tenantId: r.tenant_id,
+    data,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  } as SyncRecord;
+}
+
+/** The change-log key of a record: unique per sequence next to tenant ids. */
+export const recordLogKey = (kind: RecordKind, id: string) => `${kind}:${id}`;
+
+/** SQL over the records table; the record commands and the tenant cascades call these. */
+export class RecordStore {
+  constructor(private readonly tx: SqlRunner) {}
+
+  get(kind: RecordKind, id: string): Promise<ServerRecord | undefined> {
+    return this.tx.get<ServerRecord>('SELECT * FROM records WHERE kind = ? AND id = ?', [kind, id]);
+  }
+
+  tombstone(kind: RecordKind, id: string): Promise<{ path: string } | undefined> {
+    return this.tx.get<{ path: string }>(
+      'SELECT path FROM record_tombstones WHERE kind = ? AND id = ?',
+      [kind, id],
+    );
+  }
+
+  async holderOf(kind: RecordKind, key: string): Promise<string | undefined> {
+    const row = await this.tx.get<{ id: string }>(
+      'SELECT id FROM records WHERE kind = ? AND unique_key = ?',
+      [kind, key],
+    );
+    return row?.id;
+  }
+
+  /** The records of one kind of one tenant (by its path: the path index). */
+  ofTenant(kind: RecordKind, path: string): Promise<ServerRecord[]> {
+    return this.tx.all<ServerRecord>('SELECT * FROM records WHERE path = ? AND kind = ?', [
+      path,
+      kind,
+    ]);
+  }
+
+  async insert(r: ServerRecord): Promise<void> {
+    await this.tx.run(
+      `INSERT INTO records (kind, id, tenant_id, path, unique_key, data, field_clock, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.kind,
+        r.id,
+        r.tenant_id,
+        r.path,
+        r.unique_key,
+        r.data,
+        r.field_clock,
+        r.created_at,
+        r.updated_at,
+      ],
+    );
+  }
+
+  async update(
+    kind: RecordKind,
+    id: string,
+    f: Pick<ServerRecord, 'unique_key' | 'data' | 'field_clock' | 'updated_at'>,
+  ): Promise<void> {
+    await this.tx.run(
+      'UPDATE records SET unique_key = ?, data = ?, field_clock = ?, updated_at = ? WHERE kind = ? AND id = ?',
+      [f.unique_key, f.data, f.field_clock, f.updated_at, kind, id],
+    );
+  }
+
+  async log(seq: number, kind: RecordKind, id: string, path: string): Promise<void> {
+    await this.tx.run(
+      `INSERT INTO change_log (seq, tenant_id, path, old_path, record_kind, record_id)
+       VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (seq, tenant_id) DO NOTHING`,
+      [seq, recordLogKey(kind, id), path, kind, id],
+    );
+  }
+
+  async delete(seq: number, r: ServerRecord, now: string): Promise<void> {
+    await this.log(seq, r.kind, r.id, r.path);
+    await this.tx.run(
+      `INSERT INTO record_tombstones (kind, id, path, seq, deleted_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (kind, id) DO NOTHING`,
+      [r.kind, r.id, r.path, seq, now],
+    );
+    await this.tx.run('DELETE FROM records WHERE kind = ? AND id = ?', [r.kind, r.id]);
+  }
+
+  /** A tenant subtree moved: its records follow, logged under the new path with the old one. */
+  async moveSubtree(seq: number, oldPath: string, newPath: string): Promise<void> {
+    await this.tx.run(
+      `UPDATE records SET path = CAST(? AS TEXT) || substr(path, ?) WHERE path >= ? AND path < ?`,
+      [newPath, oldPath.length + 1, oldPath, subtreeHi(oldPath)],
+    );
+    await this.tx.run(
+      `INSERT INTO change_log (seq, tenant_id, path, old_path, record_kind, record_id)
+       SELECT ?, kind || ':' || id, path, CAST(? AS TEXT) || substr(path, ?), kind, id
+       FROM records WHERE path >= ? AND path < ?
+       ON CONFLICT (seq, tenant_id) DO NOTHING`,
+      [seq, oldPath, newPath.length + 1, newPath, subtreeHi(newPath)],
+    );
+  }
+
+  /** A tenant subtree is deleted: its records go with it, logged and tombstoned. */
+  async deleteSubtree(seq: number, path: string, now: string): Promise<void> {
+    const range = [path, subtreeHi(path)];
+    await this.tx.run(
+      `INSERT INTO change_log (seq, tenant_id, path, old_path, record_kind, record_id)
+       SELECT ?, kind || ':' || id, path, NULL, kind, id FROM records WHERE path >= ? AND path < ?
+       ON CONFLICT (seq, tenant_id) DO NOTHING`,
+      [seq, ...range],
+    );
+    await this.tx.run(
+      `INSERT INTO record_tombstones (kind, id, path, seq, deleted_at)
+       SELECT kind, id, path, ?, ? FROM records WHERE path >= ? AND path < ?
+       ON CONFLICT (kind, id) DO NOTHING`,
+      [seq, now, ...range],
+    );
+    await this.tx.run('DELETE FROM records WHERE path >= ? AND path < ?', range);
+  }
+}
+
+export interface RecordContext {
+  tx: SqlRunner;
+  scopePath: string;
+  seq: number;
+  hlc: string;
+  now: string;
+}
+
+interface TenantRow {
+  id: string;
+  kind: string;
+  name: string;
+  path: string;
+}
+
+const notFound = (kind: RecordKind, id: string) =>
+  new AppError(
+    'NOT_FOUND',
+    `No ${RECORD_LABEL[kind]} with id ${id} in your part of the tree (it may have been deleted, or its creation was refused).`,
+  );
+
+const UNIQUE_FIELD: Record<RecordKind, string> = {
+  user: 'login',
+  role: 'name',
+  camera: 'endpointRef',
+};
+
+function uniqueMessage(kind: RecordKind, data: RecordFields): string {
+  switch (kind) {
+    case 'user':
+      return `${(data as RecordFields<'user'>).login} is already the login of another user. Logins are unique across the installation.`;
+    case 'role':
+      return `The customer already has a role called ${(data as RecordFields<'role'>).name}. Choose another name.`;
+    case 'camera':
+      return 'This camera is already attached to another customer. Remove it there first.';
+  }
+}
+
+function kindMessage(kind: RecordKind, t: TenantRow): string {
+  if (kind === 'user')
+    return t.kind === 'customer'
+      ? `Users of customer ${t.name} are customer users; program and billing administrators belong to integrators.`
+      : `${t.name} is not a customer: its users are program or billing administrators.`;
+  return `${kind === 'role' ? 'Roles' : 'Cameras'} belong to customers; ${t.name} is not one.`;
+}
+
+/** The record's tenant, when the account may touch it; otherwise why not. */
+async function tenantOf(ctx: RecordContext, kind: RecordKind, tenantId: string) {
+  const t = await ctx.tx.get<TenantRow>('SELECT id, kind, name, path FROM tenants WHERE id = ?', [
+    tenantId,
+  ]);
+  if (t && inSubtree(t.path, ctx.scopePath)) return t;
+  if (!t) {
+    const gone = await ctx.tx.get<{ path: string }>('SELECT path FROM tombstones WHERE id = ?', [
+      tenantId,
+    ]);
+    if (gone && inSubtree(gone.path, ctx.scopePath))
+      throw new AppError(
+        'DELETED',
+        `The customer of this ${RECORD_LABEL[kind]} was deleted by someone else before your change reached the server; the change was dropped.`,
+      );
+  }
+  throw new AppError(
+    'NOT_FOUND',
+    `No customer or integrator with id ${tenantId} in your part of the tree (it may have been moved away).`,
+  );
+}
+
+const deletedError = (kind: RecordKind) =>
+  new AppError(
+    'DELETED',
+    `This ${RECORD_LABEL[kind]} was deleted by someone else before your change reached the server; the change was dropped.`,
+  );
+
+/** `records.put`: creates the record (all fields given) or merges the given fields into it. */
+export async function putRecord(
+  ctx: RecordContext,
+  a: RecordPut,
+): Promise<{ lost: { field: string; by: string }[] }> {
+  const store = new RecordStore(ctx.tx);
+  const existing = await store.get(a.kind, a.id);
+  if (existing) {
+    if (!inSubtree(existing.path, ctx.scopePath)) throw notFound(a.kind, a.id);
+    if (existing.tenant_id !== a.tenantId)
+      throw new AppError(
+        'VALIDATION',
+        `A ${RECORD_LABEL[a.kind]} stays with its customer: it cannot move to another tenant. Create a new one there instead.`,
+      );
+  } else {
+    const gone = await store.tombstone(a.kind, a.id);
+    if (gone) {
+      if (inSubtree(gone.path, ctx.scopePath)) throw deletedError(a.kind);
+      throw notFound(a.kind, a.id);
+    }
+  }
+  const tenant = await tenantOf(ctx, a.kind, a.tenantId);
+  const stored = existing ? (JSON.parse(existing.data) as Record<string, unknown>) : {};
+  const merged = mergeFields(
+    existing ? parseFieldClock(existing.field_clock) : {},
+    ctx.hlc,
+    a.fields as Record<string, unknown>,
+  );
+  if (a.kind === 'user' && merged.apply.isOwner === true) {
+    // One owner per customer: an older claim than the current owner's loses the flag.
+    const newer = await newerOwner(store, tenant.path, a.id, ctx.hlc);
+    if (newer) {
+      if (existing) {
+        delete merged.apply.isOwner;
+        const before = parseFieldClock(existing.field_clock).isOwner;
+        if (before) merged.clock.isOwner = before;
+        else delete merged.clock.isOwner;
+      } else {
+        merged.apply.isOwner = false;
+      }
+      merged.lost.push({ field: 'isOwner', by: newer });
+    }
+  }
+  if (existing && Object.keys(merged.apply).length === 0) return { lost: merged.lost };
+  const data = parseRecordFields(a.kind, { ...stored, ...merged.apply });
+  // A write to a record the server never received (its creation was refused or is not here yet)
+  // does not carry every field: it is refused like a write to a missing one.
+  if (!data) {
+    if (!existing) throw notFound(a.kind, a.id);
+    throw new AppError('VALIDATION', `The ${RECORD_LABEL[a.kind]} would not be valid any more.`);
+  }
+  if (!allowedTenantKind(a.kind, tenant.kind, data))
+    throw new AppError('VALIDATION', kindMessage(a.kind, tenant));
+  const key = uniqueKey(a.kind, a.tenantId, data);
+  if (key !== null && key !== existing?.unique_key) {
+    const holder = await store.holderOf(a.kind, key);
+    if (holder && holder !== a.id)
+      throw fieldError(UNIQUE_FIELD[a.kind], uniqueMessage(a.kind, data));
+  }
+  const row = {
+    unique_key: key,
+    data: JSON.stringify(data),
+    field_clock: JSON.stringify(merged.clock),
+    updated_at: ctx.now,
+  };
+  if (existing) await store.update(a.kind, a.id, row);
+  else
+    await store.insert({
+      kind: a.kind,
+      id: a.id,
+      tenant_id: a.tenantId,
+      path: tenant.path,
+      created_at: ctx.now,
+      ...row,
+    });
+  await store.log(ctx.seq, a.kind, a.id, tenant.path);
+  if (a.kind === 'user' && merged.apply.isOwner === true)
+    await handOverOwnership(ctx, store, a.id, tenant.path);
+  return { lost: merged.lost };
+}
+
+/** The flag clock of another owner of the customer when it is newer than `hlc`. */
+async function newerOwner(
+  store: RecordStore,
+  path: string,
+  selfId: string,
+  hlc: string,
+): Promise<string | null> {
+  for (const other of await store.ofTenant('user', path)) {
+    if (other.id === selfId) continue;
+    const clock = parseFieldClock(other.field_clock);
+    if (
+      (JSON.parse(other.data) as { isOwner?: unknown }).isOwner === true &&
+      !winsField(clock, 'isOwner', hlc)
+    )
+      return clock.isOwner ?? null;
+  }
+  return null;
+}
+
+/**
+ * A customer has one owner. Two desktops may each make a different user the owner while offline:
+ * the later write wins, and the other owner loses the flag (an older claim loses it instead:
+ * see putRecord).
+ */
+async function handOverOwnership(
+  ctx: RecordContext,
+  store: RecordStore,
+  ownerId: string,
+  path: string,
+): Promise<void> {
+  for (const other of await store.ofTenant('user', path)) {
+    if (other.id === ownerId) continue;
+    const data = JSON.parse(other.data) as Record<string, unknown>;
+    const clock = parseFieldClock(other.field_clock);
+    if (data.isOwner !== true || !winsField(clock, 'isOwner', ctx.hlc)) continue;
+    await store.update('user', other.id, {
+      unique_key: other.unique_key,
+      data: JSON.stringify({ ...data, isOwner: false }),
+      field_clock: JSON.stringify({ ...clock, isOwner: ctx.hlc }),
+      updated_at: ctx.now,
+    });
+    await store.log(ctx.seq, 'user', other.id, path);
+  }
+}
+
+/** `records.delete`: beats any concurrent edit; deleting a deleted record is a no-op. */
+export async function deleteRecord(
+  ctx: RecordContext,
+  a: RecordDelete,
+): Promise<{ lost: { field: string; by: string }[] }> {
+  const store = new RecordStore(ctx.tx);
+  const existing = await store.get(a.kind, a.id);
+  if (!existing) {
+    const gone = await store.tombstone(a.kind, a.id);
+    if (gone && inSubtree(gone.path, ctx.scopePath)) return { lost: [] };
+    throw notFound(a.kind, a.id);
+  }
+  if (!inSubtree(existing.path, ctx.scopePath)) throw notFound(a.kind, a.id);
+  await store.delete(ctx.seq, existing, ctx.now);
+  return { lost: [] };
+}

@@ -1,0 +1,400 @@
+/**
+ * Users, roles and cameras as sync records on the server (SQLite and PostgreSQL): per-field
+ * last-writer-wins, delete beats edit, tenant isolation with real and guessed ids, cascades of
+ * tenant deletes and moves, the schema upgrade of an existing database, and customer users
+ * signing in with the hash the desktop made.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../electron/people/password';
+import { migrateServer } from '../../../server/db/schema';
+import type { SyncRecord } from '../../../shared/sync/records';
+import {
+  ADMIN,
+  RawClient,
+  backends,
+  call,
+  customerArgs,
+  integratorArgs,
+  loginToken,
+  startTestServer,
+  type TestServer,
+} from './support';
+
+const list = await backends();
+
+const userFields = (login: string, extra: Record<string, unknown> = {}) => ({
+  name: `User ${login}`,
+  login,
+  phone: '',
+  type: 'customer_user',
+  active: true,
+  isOwner: false,
+  forcePasswordChange: false,
+  passwordHash: null,
+  roleIds: [],
+  ...extra,
+});
+const cameraFields = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  kind: 'rtsp',
+  address: 'rtsp://10.0.0.5:554/stream1',
+  model: 'Generic RTSP',
+  enabled: true,
+  xaddr: null,
+  endpointRef: null,
+  deviceInfo: null,
+  mac: null,
+  profiles: [],
+  streamUri: 'rtsp://10.0.0.5:554/stream1',
+  recordingProfile: null,
+  username: 'viewer',
+  pnpCloudId: null,
+  ...extra,
+});
+
+type Change =
+  | { op: 'record'; record: SyncRecord }
+  | { op: 'recordDelete'; kind: string; id: string }
+  | { op: 'upsert' | 'delete' };
+
+/** Pulls until up to date; answers the records by `kind:id` (null when deleted). */
+async function pullRecords(client: RawClient, cursor = '') {
+  const records = new Map<string, SyncRecord | null>();
+  for (let i = 0; i < 100; i++) {
+    const r = await client.pull(cursor);
+    expect(r.status).toBe(200);
+    for (const c of r.body.changes as unknown as Change[]) {
+      if (c.op === 'record') records.set(`${c.record.kind}:${c.record.id}`, c.record);
+      if (c.op === 'recordDelete') records.set(`${c.kind}:${c.id}`, null);
+    }
+    cursor = r.body.cursor;
+    if (!r.body.more) break;
+  }
+  return { records, cursor };
+}
+
+describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
+  let server: TestServer;
+  let root: RawClient;
+  let aToken: string;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    root = new RawClient(server.url, await loginToken(server.url, ADMIN.email, ADMIN.password));
+    await root.run('tenants.create', integratorArgs('int-a', 'Integrator A'));
+    await root.run('tenants.create', integratorArgs('int-b', 'Integrator B'));
+    await root.run('tenants.create', customerArgs('cust-a', 'Customer A', 'int-a'));
+    await root.run('tenants.create', customerArgs('cust-b', 'Customer B', 'int-b'));
+    const r = await call(
+      server.url,
+      'POST',
+      '/v1/accounts',
+      {
+        email: 'a-admin@example.com',
+        password: 'long-enough-pw',
+        tenantId: 'int-a',
+        role: 'administrator',
+      },
+      root.token,
+    );
+    expect(r.status).toBe(201);
+    aToken = await loginToken(server.url, 'a-admin@example.com', 'long-enough-pw');
+  });
+  afterAll(async () => server?.close());
+
+  it('creates records, merges concurrent fields by HLC, and pulls them to another client', async () => {
+    const a = new RawClient(server.url, root.token);
+    const b = new RawClient(server.url, root.token);
+    const put = (fields: Record<string, unknown>) => ({
+      kind: 'user',
+      id: 'u-lww',
+      tenantId: 'cust-a',
+      fields,
+    });
+    expect(await a.run('records.put', put(userFields('lww@example.com')))).toMatchObject({
+      status: 'applied',
+    });
+    const older = a.hlc();
+    const newer = b.hlc(1000);
+    expect(
+      await b.run('records.put', put({ phone: '+1 555 000 0002', name: 'B name' }), newer),
+    ).toMatchObject({ status: 'applied' });
+    const late = await a.run('records.put', put({ name: 'A name', active: false }), older);
+    expect(late).toMatchObject({ status: 'applied', overwritten: [{ field: 'name' }] });
+    const { records } = await pullRecords(new RawClient(server.url, root.token));
+    expect(records.get('user:u-lww')).toMatchObject({
+      tenantId: 'cust-a',
+      data: { name: 'B name', phone: '+1 555 000 0002', active: false },
+    });
+  });
+
+  it('lets a delete beat an edit, and never brings a deleted id back', async () => {
+    const a = new RawClient(server.url, root.token);
+    const camera = { kind: 'camera', id: 'cam-del', tenantId: 'cust-a' };
+    await a.run('records.put', { ...camera, fields: cameraFields('Door') });
+    const { cursor } = await pullRecords(a);
+    const editHlc = a.hlc();
+    expect(await a.run('records.delete', { kind: 'camera', id: 'cam-del' })).toMatchObject({
+      status: 'applied',
+    });
+    expect(
+      await a.run('records.put', { ...camera, fields: { name: 'Late' } }, editHlc),
+    ).toMatchObject({ status: 'rejected', code: 'DELETED' });
+    expect(await a.run('records.put', { ...camera, fields: cameraFields('Again') })).toMatchObject({
+      status: 'rejected',
+      code: 'DELETED',
+    });
+    expect(await a.run('records.delete', { kind: 'camera', id: 'cam-del' })).toMatchObject({
+      status: 'applied',
+    });
+    const after = await pullRecords(a, cursor);
+    expect(after.records.get('camera:cam-del')).toBeNull();
+  });
+
+  it('keeps a record in its customer, of the right kind, with unique logins and role names', async () => {
+    const a = new RawClient(server.url, root.token);
+    await a.run('records.put', {
+      kind: 'user',
+      id: 'u-stay',
+      tenantId: 'cust-a',
+      fields: userFields('stay@example.com'),
+    });
+    expect(
+      await a.run('records.put', {
+        kind: 'user',
+        id: 'u-stay',
+        tenantId: 'cust-b',
+        fields: { name: 'Moved' },
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'VALIDATION' });
+    expect(
+      await a.run('records.put', {
+        kind: 'camera',
+        id: 'cam-int',
+        tenantId: 'int-a',
+        fields: cameraFields('On integrator'),
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'VALIDATION' });
+    expect(
+      await a.run('records.put', {
+        kind: 'user',
+        id: 'u-manager',
+        tenantId: 'int-a',
+        fields: userFields('manager@example.com', { type: 'program_admin' }),
+      }),
+    ).toMatchObject({ status: 'applied' });
+    expect(
+      await a.run('records.put', {
+        kind: 'user',
+        id: 'u-twin',
+        tenantId: 'cust-b',
+        fields: userFields('STAY@example.com'.toLowerCase()),
+      }),
+    ).toMatchObject({
+      status: 'rejected',
+      code: 'VALIDATION',
+      message: expect.stringContaining('login'),
+    });
+    const role = (id: string, name: string) => ({
+      kind: 'role',
+      id,
+      tenantId: 'cust-a',
+      fields: { name, description: '', type: 'guard', grants: {} },
+    });
+    expect(await a.run('records.put', role('r-1', 'Guards'))).toMatchObject({ status: 'applied' });
+    expect(await a.run('records.put', role('r-2', 'guards'))).toMatchObject({ status: 'rejected' });
+    // An edit of a record the server never received (incomplete fields) is refused.
+    expect(
+      await a.run('records.put', {
+        kind: 'role',
+        id: 'r-never',
+        tenantId: 'cust-a',
+        fields: { name: 'X' },
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
+  });
+
+  it('keeps one owner per customer: the newest claim wins, an older one loses the flag', async () => {
+    await root.run('tenants.create', customerArgs('cust-own', 'Owner Co', 'int-a'));
+    const a = new RawClient(server.url, root.token);
+    const b = new RawClient(server.url, root.token);
+    const owner = (id: string) => ({
+      kind: 'user',
+      id,
+      tenantId: 'cust-own',
+      fields: userFields(`${id}@owner.example`, { isOwner: true }),
+    });
+    const older = a.hlc();
+    expect(await b.run('records.put', owner('own-1'), b.hlc(1000))).toMatchObject({
+      status: 'applied',
+    });
+    expect(await a.run('records.put', owner('own-2'), older)).toMatchObject({
+      status: 'applied',
+      overwritten: [{ field: 'isOwner' }],
+    });
+    expect(await a.run('records.put', owner('own-3'), a.hlc(2000))).toMatchObject({
+      status: 'applied',
+    });
+    const rows = await server.db.all<{ id: string; data: string }>(
+      "SELECT id, data FROM records WHERE kind = 'user' AND tenant_id = 'cust-own' ORDER BY id",
+    );
+    expect(rows.map((r) => [r.id, (JSON.parse(r.data) as { isOwner: boolean }).isOwner])).toEqual([
+      ['own-1', false],
+      ['own-2', false],
+      ['own-3', true],
+    ]);
+  });
+
+  it('refuses records outside the account subtree, with real and guessed ids alike', async () => {
+    await root.run('records.put', {
+      kind: 'user',
+      id: 'u-of-b',
+      tenantId: 'cust-b',
+      fields: userFields('b-user@example.com'),
+    });
+    const a = new RawClient(server.url, aToken);
+    const results = await a.push([
+      a.mutation('records.put', {
+        kind: 'user',
+        id: 'u-new-in-b',
+        tenantId: 'cust-b',
+        fields: userFields('intruder@example.com'),
+      }),
+      a.mutation('records.put', {
+        kind: 'user',
+        id: 'u-new-guess',
+        tenantId: 'guessed-tenant-42',
+        fields: userFields('guess@example.com'),
+      }),
+      a.mutation('records.put', {
+        kind: 'user',
+        id: 'u-of-b',
+        tenantId: 'cust-b',
+        fields: { name: 'Hacked' },
+      }),
+      a.mutation('records.put', {
+        kind: 'user',
+        id: 'u-of-b',
+        tenantId: 'cust-a',
+        fields: { name: 'Hacked' },
+      }),
+      a.mutation('records.delete', { kind: 'user', id: 'u-of-b' }),
+      a.mutation('records.delete', { kind: 'user', id: 'guessed-user-42' }),
+    ]);
+    expect(results.body.results.map((r) => [r.status, r.code])).toEqual(
+      Array.from({ length: 6 }, () => ['rejected', 'NOT_FOUND']),
+    );
+    const stored = await server.db.get<{ data: string }>(
+      "SELECT data FROM records WHERE kind = 'user' AND id = 'u-of-b'",
+    );
+    expect(JSON.parse(stored?.data ?? '{}')).toMatchObject({ name: 'User b-user@example.com' });
+    const { records } = await pullRecords(a);
+    expect([...records.values()].map((r) => r?.tenantId)).not.toContain('cust-b');
+    expect(records.has('user:u-of-b')).toBe(false);
+    const refreshed = await a.pull('', [{ id: 'u-of-b', kind: 'user' }]);
+    expect(JSON.stringify(refreshed.body.changes)).not.toContain('b-user@example.com');
+  });
+
+  it('moves records with their customer and deletes them with it', async () => {
+    await root.run('tenants.create', customerArgs('cust-mv', 'Moving Co', 'int-b'));
+    await root.run('records.put', {
+      kind: 'camera',
+      id: 'cam-mv',
+      tenantId: 'cust-mv',
+      fields: cameraFields('Gate'),
+    });
+    const a = new RawClient(server.url, aToken);
+    const start = await pullRecords(a);
+    expect(start.records.has('camera:cam-mv')).toBe(false);
+    await root.run('tenants.move', { id: 'cust-mv', newParentId: 'int-a' });
+    const moved = await pullRecords(a, start.cursor);
+    expect(moved.records.get('camera:cam-mv')).toMatchObject({ tenantId: 'cust-mv' });
+    await root.run('tenants.delete', { id: 'cust-mv' });
+    const gone = await pullRecords(a, moved.cursor);
+    expect(gone.records.get('camera:cam-mv')).toBeNull();
+    expect(
+      await server.db.get("SELECT 1 AS one FROM records WHERE kind = 'camera' AND id = 'cam-mv'"),
+    ).toBeUndefined();
+    expect(
+      await root.run('records.put', {
+        kind: 'camera',
+        id: 'cam-mv',
+        tenantId: 'cust-a',
+        fields: cameraFields('Back?'),
+      }),
+    ).toMatchObject({ status: 'rejected', code: 'DELETED' });
+  });
+
+  it('signs a customer user in with the desktop hash, and refuses them with the reason', async () => {
+    await root.run('tenants.create', customerArgs('cust-login', 'Login Co', 'int-b'));
+    const password = 'desktop-made-pw';
+    await root.run('records.put', {
+      kind: 'user',
+      id: 'u-login',
+      tenantId: 'cust-login',
+      fields: userFields('guard@login.example', { passwordHash: await hashPassword(password) }),
+    });
+    const login = () =>
+      call(server.url, 'POST', '/v1/auth/login', { email: 'Guard@Login.example', password });
+    const ok = await login();
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      account: { role: 'customer', tenantId: 'cust-login', email: 'guard@login.example' },
+    });
+    const token = (ok.body as { token: string }).token;
+    // A customer user reads its customer, without anyone's password hash.
+    const own = await pullRecords(new RawClient(server.url, token));
+    expect(own.records.get('user:u-login')).toMatchObject({ data: { passwordHash: null } });
+    expect(
+      (
+        await call(server.url, 'POST', '/v1/auth/login', {
+          email: 'guard@login.example',
+          password: 'wrong-password',
+        })
+      ).status,
+    ).toBe(401);
+
+    await root.run('tenants.disable', { id: 'cust-login' });
+    const refused = await login();
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      code: 'TENANT_DISABLED',
+      message: expect.stringContaining('Customer Login Co is disabled'),
+    });
+    expect((await call(server.url, 'GET', '/v1/auth/me', undefined, token)).status).toBe(403);
+    await root.run('tenants.enable', { id: 'cust-login', mode: 'restore_previous' });
+    await root.run('tenants.disable', { id: 'int-b' });
+    expect(await login()).toMatchObject({
+      status: 403,
+      body: {
+        code: 'TENANT_DISABLED',
+        message: expect.stringContaining('through integrator Integrator B'),
+      },
+    });
+    await root.run('tenants.enable', { id: 'int-b', mode: 'restore_previous' });
+    await root.run('records.put', {
+      kind: 'user',
+      id: 'u-login',
+      tenantId: 'cust-login',
+      fields: { active: false },
+    });
+    expect(await login()).toMatchObject({ status: 403, body: { code: 'USER_DISABLED' } });
+  });
+
+  it('upgrades a database made before records (the change-log columns are added)', async () => {
+    await server.db.exec('ALTER TABLE change_log DROP COLUMN record_kind');
+    await server.db.exec('ALTER TABLE change_log DROP COLUMN record_id');
+    await migrateServer(server.db, new Date().toISOString());
+    await migrateServer(server.db, new Date().toISOString());
+    const a = new RawClient(server.url, root.token);
+    expect(
+      await a.run('records.put', {
+        kind: 'role',
+        id: 'r-after-upgrade',
+        tenantId: 'cust-a',
+        fields: { name: 'After', description: '', type: 'admin', grants: {} },
+      }),
+    ).toMatchObject({ status: 'applied' });
+    const { records } = await pullRecords(new RawClient(server.url, root.token));
+    expect(records.get('role:r-after-upgrade')).toMatchObject({ data: { name: 'After' } });
+  });
+});
