@@ -196,10 +196,12 @@ export function ensureSeed(log: (s: string) => void = console.error): SeedInfo {
     log(`seed: ${integrators.length} integrators, 100000 customers, ${cam} cameras, ${user} users`);
   })();
   db.exec(`
-    CREATE TRIGGER cameras_count_ins AFTER INSERT ON cameras BEGIN
+    CREATE TRIGGER cameras_count_ins AFTER INSERT ON cameras
+    WHEN NOT EXISTS (SELECT 1 FROM tenants_counts_deferred) BEGIN
       UPDATE tenants SET camera_count = camera_count + 1 WHERE id = NEW.customer_id;
     END;
-    CREATE TRIGGER users_count_ins AFTER INSERT ON users BEGIN
+    CREATE TRIGGER users_count_ins AFTER INSERT ON users
+    WHEN NOT EXISTS (SELECT 1 FROM tenants_counts_deferred) BEGIN
       UPDATE tenants SET user_count = user_count + 1 WHERE id = NEW.tenant_id;
     END;`);
   db.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,15 +1,15 @@
 /**
  * Sync figures of the offline-sync issue, against the real server process on SQLite and (when
  * 127.0.0.1:5432 answers) PostgreSQL, through the HTTP API:
- *  - initial pull of a subtree of 100,000 customers to a fresh desktop (openCore; seeded with SQL),
- *    and the server's part of it alone (the snapshot pages over HTTP, parsed but not stored);
+ *  - initial pull of a subtree of 100,000 customers and 500,000 cameras (records, 5 per customer) to
+ *    a fresh desktop (openCore; the server seeded with SQL), and the server's part of it alone (the
+ *    snapshot pages over HTTP, parsed but not stored);
  *  - push of 10,000 mutations (20 requests of 500 tenants.create, one client);
  *  - mutations/s from 20 concurrent clients (50 per request);
  *  - pull latency (p95) of a client that is already up to date.
- * The server syncs tenants only (not cameras), so the pull carries tenant rows only.
  *
  * While working on one part: SYNC_BENCH_BACKENDS=postgres (or sqlite; default both) and
- * SYNC_BENCH_SKIP_INITIAL=1 (the 100k seed, but no initial pulls). The default runs everything.
+ * SYNC_BENCH_SKIP_INITIAL=1 (the seed, but no initial pulls). The default runs everything.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,8 @@ import { openServerDatabase } from '../server/db/open';
 import { dropSchema } from '../server/db/postgres';
 import type { SqlDb } from '../server/db/sql';
 import { formatHlc } from '../shared/sync/hlc';
+import { MAX_PULL_LIMIT } from '../shared/sync/protocol';
+import { uniqueKey, type CameraFields } from '../shared/sync/records';
 import {
   initFaultServer,
   killProcess,
@@ -31,6 +33,8 @@ import { atLeast, atMost, percentile, type Figures } from './lib';
 
 const ADMIN = { email: 'bench@example.com', password: 'bench sync password' };
 const CUSTOMERS = 100_000;
+const CAMERAS_PER_CUSTOMER = 5;
+const CAMERAS = CUSTOMERS * CAMERAS_PER_CUSTOMER;
 const PUSH = 10_000;
 const CLIENTS = 20;
 const PER_CLIENT = 500;
@@ -64,22 +68,60 @@ async function post<T>(base: string, route: string, body: unknown, token?: strin
   return JSON.parse(text) as T;
 }
 
-/** 100,000 customers under one integrator, written straight into the server's tables. */
+/** A camera as a desktop would sync it (shared/sync/records.ts cameraFieldsSchema). */
+function cameraData(customer: number, k: number): CameraFields {
+  const n = customer * CAMERAS_PER_CUSTOMER + k;
+  const hex = n.toString(16).padStart(12, '0');
+  const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  const mac = hex.replace(/(..)(?!$)/g, '$1:');
+  return {
+    name: `Camera ${k + 1} (entrance ${k + 1})`,
+    kind: 'onvif',
+    address: ip,
+    model: 'AXIS P3265-LVE',
+    enabled: true,
+    xaddr: `http://${ip}/onvif/device_service`,
+    endpointRef: `urn:uuid:6f1c2d3e-0000-4000-8000-${hex}`,
+    deviceInfo: {
+      manufacturer: 'AXIS',
+      model: 'P3265-LVE',
+      firmwareVersion: '10.12.199',
+      serialNumber: `B8A44F${hex.slice(6).toUpperCase()}`,
+      hardwareId: '9A4',
+    },
+    mac,
+    profiles: [
+      { token: 'profile_1_h264', name: 'Main', encoding: 'H264', width: 1920, height: 1080 },
+      { token: 'profile_2_h264', name: 'Sub', encoding: 'H264', width: 640, height: 360 },
+    ],
+    streamUri: `rtsp://${ip}/onvif-media/media.amp?profile=profile_1_h264`,
+    recordingProfile: 'profile_1_h264',
+    username: 'root',
+    pnpCloudId: null,
+  };
+}
+
+/**
+ * 100,000 customers under one integrator and 5 cameras each as records, written straight into
+ * the server's tables as a push would have stored them (data, field clocks, path, unique key).
+ */
 async function seed(db: SqlDb): Promise<void> {
   const now = new Date().toISOString();
+  const hlc = formatHlc({ wallMs: Date.now() - 60_000, counter: 0, node: 'bench-seeder' });
   const cols =
     '(id, kind, parent_id, path, depth, name, name_key, email, time_zone, created_at, updated_at)';
   await db.run(
     `INSERT INTO tenants ${cols} VALUES ('bench-int', 'integrator', 'root', '/root/bench-int/', 1, 'Bench Integrator', 'bench integrator', 'i@example.com', 'UTC', ?, ?)`,
     [now, now],
   );
+  const customerId = (j: number) => `bench-c${String(j).padStart(6, '0')}`;
   const chunk = 500;
   await db.transaction(async (tx) => {
     for (let i = 0; i < CUSTOMERS; i += chunk) {
       const values: string[] = [];
       const params: (string | number)[] = [];
       for (let j = i; j < Math.min(CUSTOMERS, i + chunk); j++) {
-        const id = `bench-c${String(j).padStart(6, '0')}`;
+        const id = customerId(j);
         const name = `Bench Customer ${String(j).padStart(6, '0')}`;
         values.push(
           "(?, 'customer', 'bench-int', ?, 2, ?, ?, 'c@example.com', 'Europe/Berlin', ?, ?)",
@@ -89,6 +131,37 @@ async function seed(db: SqlDb): Promise<void> {
       await tx.run(`INSERT INTO tenants ${cols} VALUES ${values.join(', ')}`, params);
     }
   });
+  const clock = JSON.stringify(
+    Object.fromEntries(Object.keys(cameraData(0, 0)).map((field) => [field, hlc])),
+  );
+  const perInsert = 100; // customers per statement: 500 cameras, 4,500 parameters
+  for (let i = 0; i < CUSTOMERS; i += perInsert * 10) {
+    await db.transaction(async (tx) => {
+      for (let s = i; s < Math.min(CUSTOMERS, i + perInsert * 10); s += perInsert) {
+        const params: (string | null)[] = [];
+        for (let j = s; j < Math.min(CUSTOMERS, s + perInsert); j++) {
+          const tenant = customerId(j);
+          for (let k = 0; k < CAMERAS_PER_CUSTOMER; k++) {
+            const data = cameraData(j, k);
+            const id = `bench-cam-${String(j).padStart(6, '0')}-${k}`;
+            params.push(
+              id,
+              tenant,
+              `/root/bench-int/${tenant}/`,
+              uniqueKey('camera', tenant, data),
+            );
+            params.push(JSON.stringify(data), clock, now, now);
+          }
+        }
+        const rows = params.length / 8;
+        await tx.run(
+          `INSERT INTO records (kind, id, tenant_id, path, unique_key, data, field_clock, created_at, updated_at)
+           VALUES ${Array(rows).fill("('camera', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+          params,
+        );
+      }
+    });
+  }
 }
 
 const createMutation = (clientId: string, id: number, name: string) => ({
@@ -142,7 +215,9 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
       ...(config.pg ? { url: config.pg.url, schema: config.pg.schema } : {}),
     });
     try {
+      const t0 = performance.now();
       await seed(db);
+      console.error(`bench sync ${backend}: seeded in ${Math.round(performance.now() - t0)} ms`);
       if (db.dialect === 'postgres') await db.exec('ANALYZE');
     } finally {
       await db.close();
@@ -156,11 +231,11 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
       let cursor = '';
       let rows = 0;
       const t0 = performance.now();
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i < 10_000; i++) {
         const r = await post<{ cursor: string; more: boolean; changes: unknown[] }>(
           server.url,
           '/v1/sync/pull',
-          { clientId: 'bench-raw-snapshot', cursor, refresh: [], limit: 5000 },
+          { clientId: 'bench-raw-snapshot', cursor, refresh: [], limit: MAX_PULL_LIMIT },
           login.token,
         );
         rows += r.changes.length;
@@ -168,8 +243,12 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
         if (!r.more) break;
       }
       const ms = performance.now() - t0;
-      if (rows < CUSTOMERS) throw new Error(`raw snapshot brought ${rows} rows`);
-      figures[`sync_${backend}_initial_pull_100k_server_only_s`] = atMost(ms / 1000, 10, 's');
+      if (rows < CUSTOMERS + CAMERAS) throw new Error(`raw snapshot brought ${rows} rows`);
+      figures[`sync_${backend}_initial_pull_100k_500k_cams_server_only_s`] = atMost(
+        ms / 1000,
+        10,
+        's',
+      );
     }
 
     // Initial pull to a fresh desktop: the whole tree (root, the integrator, 100,000 customers).
@@ -182,13 +261,15 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
         const report = await core.sync.syncOnce();
         const ms = performance.now() - t0;
         if (!report.ok) throw new Error(`initial pull failed: ${report.error ?? ''}`);
-        const n = (
-          core.db.prepare("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'").get() as {
-            n: number;
-          }
-        ).n;
-        if (n < CUSTOMERS) throw new Error(`initial pull brought ${n} customers`);
-        figures[`sync_${backend}_initial_pull_100k_s`] = atMost(ms / 1000, 10, 's');
+        const count = (sql: string) => (core.db.prepare(sql).get() as { n: number }).n;
+        const customers = count("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'");
+        const cameras = count('SELECT COUNT(*) AS n FROM cameras');
+        const counted = count('SELECT SUM(camera_count) AS n FROM tenants');
+        if (customers !== CUSTOMERS || cameras !== CAMERAS || counted !== CAMERAS)
+          throw new Error(
+            `initial pull brought ${customers} customers, ${cameras} cameras (counted ${counted})`,
+          );
+        figures[`sync_${backend}_initial_pull_100k_500k_cams_s`] = atMost(ms / 1000, 10, 's');
       } finally {
         core.close();
       }
@@ -227,11 +308,11 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
     {
       const clientId = 'bench-latency';
       let cursor = '';
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i < 10_000; i++) {
         const r = await post<{ cursor: string; more: boolean }>(
           server.url,
           '/v1/sync/pull',
-          { clientId, cursor, refresh: [], limit: 5000 },
+          { clientId, cursor, refresh: [], limit: MAX_PULL_LIMIT },
           token,
         );
         cursor = r.cursor;

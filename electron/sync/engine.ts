@@ -12,12 +12,18 @@ import {
   type RefreshTarget,
 } from '../../shared/sync/commands';
 import { recordPutSchema, RECORD_KINDS, type RecordChange } from '../../shared/sync/records';
-import type { Account, LoginResponse, MutationResult } from '../../shared/sync/protocol';
-import { MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
+import type {
+  Account,
+  LoginResponse,
+  MutationResult,
+  PullResponse,
+} from '../../shared/sync/protocol';
+import { MAX_PULL_LIMIT, MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
 import { Outbox } from './outbox';
 import { SyncState } from './state';
 import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
+import { SnapshotBulkWriter } from './bulk';
 import type { LocalRecords } from './records';
 import {
   HttpTransport,
@@ -71,6 +77,8 @@ export class SyncEngine {
   readonly outbox: Outbox;
   readonly state: SyncState;
   private readonly writer: ServerRowWriter;
+  private readonly bulk: SnapshotBulkWriter;
+  private bulkSnapshots = true;
   private readonly now: () => Date;
   private clock: HybridClock;
   private tenancy: TenancyService | undefined;
@@ -87,6 +95,7 @@ export class SyncEngine {
     this.outbox = new Outbox(db);
     this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
+    this.bulk = new SnapshotBulkWriter(db, this.writer);
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;
     this.clock = this.makeClock();
@@ -325,6 +334,11 @@ export class SyncEngine {
     this.customTransport = transport;
   }
 
+  /** Whether snapshot pages are written in bulk (electron/sync/bulk.ts); tests compare both ways. */
+  useBulkSnapshots(on: boolean): void {
+    this.bulkSnapshots = on;
+  }
+
   /** HTTP to the configured server with the current session. */
   httpTransport(): SyncTransport {
     const url = this.state.get('serverUrl');
@@ -459,31 +473,47 @@ export class SyncEngine {
     const transport = this.transport();
     const clientId = this.clientId();
     const changed = new Set<string>();
+    const limit = this.options.pullLimit ?? MAX_PULL_LIMIT;
+    // The next page, asked for while this one is written: the server reads and sends it meanwhile.
+    let ahead: { cursor: string; reply: Promise<PullResponse> } | null = null;
     for (let page = 0; page < 100_000; page++) {
       const cursor = this.state.get('cursor') ?? '';
       const refresh = this.state.getJson<RefreshTarget[]>('refresh', []).slice(0, MAX_REFRESH);
-      const res = await transport.pull({
-        clientId,
-        cursor,
-        refresh,
-        limit: this.options.pullLimit ?? 5000,
-      });
+      const res: PullResponse =
+        ahead && ahead.cursor === cursor && refresh.length === 0
+          ? await ahead.reply
+          : await transport.pull({ clientId, cursor, refresh, limit });
+      ahead = null;
+      if (res.more && refresh.length === 0) {
+        const reply = transport.pull({ clientId, cursor: res.cursor, refresh: [], limit });
+        // Awaited by the next round; if that round never comes (this page fails), nobody asks.
+        reply.catch(() => undefined);
+        ahead = { cursor: res.cursor, reply };
+        // fetch writes the request an event-loop turn or so later: let it go out before this
+        // page's write blocks the loop (it would otherwise leave only after the write).
+        for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      }
       this.receive(res.serverHlc);
       this.db.transaction(() => {
         // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
         if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:'))
           this.db.prepare('DELETE FROM sync_snapshot_seen').run();
         for (const row of res.chain) this.writer.upsert(row);
-        const { applied } = this.writer.apply(res.changes);
+        const { applied } =
+          res.snapshot && this.bulkSnapshots
+            ? this.bulk.apply(res.changes)
+            : this.writer.apply(res.changes);
         for (const id of applied) changed.add(id);
         report.pulled += res.changes.length;
         if (res.snapshot) {
-          const seen = this.db.prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) VALUES (?)');
-          for (const row of res.chain) seen.run(row.id);
+          const seen = res.chain.map((row) => row.id);
           for (const c of res.changes) {
-            if (c.op === 'upsert') seen.run(c.row.id);
-            else if (c.op === 'record') seen.run(`${c.record.kind}:${c.record.id}`);
+            if (c.op === 'upsert') seen.push(c.row.id);
+            else if (c.op === 'record') seen.push(`${c.record.kind}:${c.record.id}`);
           }
+          this.db
+            .prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) SELECT value FROM json_each(?)')
+            .run(JSON.stringify(seen));
         }
         if (res.snapshotDone) for (const id of this.dropUnseen()) changed.add(id);
         const left = this.state

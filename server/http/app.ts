@@ -11,7 +11,7 @@ import {
 import { AccountService, type Principal, type UserDirectory } from '../auth/accounts';
 import { RateLimiter } from '../auth/rate-limit';
 import type { SqlDb } from '../db/sql';
-import { SyncService } from '../sync/service';
+import { pullReplyJson, SyncService } from '../sync/service';
 import { RateLimitedError, errorHandler, zodError } from './errors';
 
 export interface ServerOptions {
@@ -119,9 +119,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       const { clientId, mutations } = req.body as z.output<typeof pushRequestSchema>;
       return sync.push(principal(req), clientId, mutations);
     });
-    authed.post('/v1/sync/pull', body(pullRequestSchema), async (req) =>
-      sync.pull(principal(req), req.body as z.output<typeof pullRequestSchema>),
-    );
+    authed.post('/v1/sync/pull', body(pullRequestSchema), async (req, reply) => {
+      const pulled = await sync.pull(
+        principal(req),
+        req.body as z.output<typeof pullRequestSchema>,
+      );
+      // Written out here: records' stored JSON goes out as it is (pullReplyJson).
+      return reply.type('application/json; charset=utf-8').send(pullReplyJson(pulled));
+    });
   });
 
   return app;

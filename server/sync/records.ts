@@ -16,7 +16,6 @@ import {
   type RecordFields,
   type RecordKind,
   type RecordPut,
-  type SyncRecord,
 } from '../../shared/sync/records';
 import { inSubtree } from '../../shared/sync/roles';
 import type { SqlRunner } from '../db/sql';
@@ -35,18 +34,27 @@ export interface ServerRecord {
   updated_at: string;
 }
 
-/** What a record's row turns into in a pull. Customer users do not receive password hashes. */
-export function toSyncRecord(r: ServerRecord, hideSecrets: boolean): SyncRecord {
-  const data = JSON.parse(r.data) as Record<string, unknown>;
-  if (hideSecrets && r.kind === 'user') data.passwordHash = null;
-  return {
-    kind: r.kind,
-    id: r.id,
-    tenantId: r.tenant_id,
-    data,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  } as SyncRecord;
+/** The columns a pull reads of a record (not its clocks or unique key). */
+export const SYNC_RECORD_COLUMNS = 'kind, id, tenant_id, path, data, created_at, updated_at';
+export type SyncRecordRow = Pick<
+  ServerRecord,
+  'kind' | 'id' | 'tenant_id' | 'path' | 'data' | 'created_at' | 'updated_at'
+>;
+
+/**
+ * A record's change in a pull, as JSON text: `{op: 'record', record: SyncRecord}`. The stored
+ * `data` is the JSON the server itself wrote after checking it against the kind's schema, so it
+ * goes out as it is, unparsed (a snapshot sends hundreds of thousands of them). Customer users do
+ * not receive password hashes.
+ */
+export function recordChangeJson(r: SyncRecordRow, hideSecrets: boolean): string {
+  const data =
+    hideSecrets && r.kind === 'user'
+      ? JSON.stringify({ ...(JSON.parse(r.data) as Record<string, unknown>), passwordHash: null })
+      : r.data;
+  const head = JSON.stringify({ kind: r.kind, id: r.id, tenantId: r.tenant_id });
+  const tail = JSON.stringify({ createdAt: r.created_at, updatedAt: r.updated_at });
+  return `{"op":"record","record":${head.slice(0, -1)},"data":${data},${tail.slice(1)}}`;
 }
 
 /** The change-log key of a record: unique per sequence next to tenant ids. */

@@ -23,7 +23,22 @@ import { DeferredWriteConflict, PushChunk } from './chunk';
 import { runCommand } from './commands';
 import { subtreeHi, toSyncTenant, type ServerTenant } from './store';
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
-import { recordLogKey, toSyncRecord, type ServerRecord } from './records';
+import { recordChangeJson, recordLogKey, SYNC_RECORD_COLUMNS, type SyncRecordRow } from './records';
+
+/** A change of a pull as it goes out: a record's as JSON text already (recordChangeJson). */
+type RecordChangeOut =
+  { op: 'record'; kind: RecordKind; json: string } | Extract<RowChange, { op: 'recordDelete' }>;
+export type ChangeOut = RowChange | RecordChangeOut;
+
+/** A pull's answer before it is written out: a PullResponse (see pullReplyJson). */
+export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] };
+
+/** The JSON text of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts). */
+export function pullReplyJson(reply: PullReply): string {
+  const { changes, ...rest } = reply;
+  const list = changes.map((c) => ('json' in c ? c.json : JSON.stringify(c)));
+  return `{"changes":[${list.join(',')}],${JSON.stringify(rest).slice(1)}`;
+}
 
 export interface SyncOptions {
   maxDriftMs: number;
@@ -299,12 +314,12 @@ export class SyncService {
     return out;
   }
 
-  private async recordsById(kind: RecordKind, ids: string[]): Promise<Map<string, ServerRecord>> {
-    const out = new Map<string, ServerRecord>();
+  private async recordsById(kind: RecordKind, ids: string[]): Promise<Map<string, SyncRecordRow>> {
+    const out = new Map<string, SyncRecordRow>();
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       const chunk = ids.slice(i, i + IN_CHUNK);
-      const rows = await this.db.all<ServerRecord>(
-        `SELECT * FROM records WHERE kind = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
+      const rows = await this.db.all<SyncRecordRow>(
+        `SELECT ${SYNC_RECORD_COLUMNS} FROM records WHERE kind = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
         [kind, ...chunk],
       );
       for (const r of rows) out.set(r.id, r);
@@ -324,16 +339,21 @@ export class SyncService {
     scope: string,
     after: RecordPosition | null,
     limit: number,
-  ): Promise<ServerRecord[]> {
+  ): Promise<SyncRecordRow[]> {
     if (!after)
-      return this.db.all<ServerRecord>(
-        'SELECT * FROM records WHERE path >= ? AND path < ? ORDER BY path, kind, id LIMIT ?',
+      return this.db.all<SyncRecordRow>(
+        `SELECT ${SYNC_RECORD_COLUMNS} FROM records WHERE path >= ? AND path < ? ORDER BY path, kind, id LIMIT ?`,
         [scope, subtreeHi(scope), limit],
       );
-    return this.db.all<ServerRecord>(
-      `SELECT * FROM records WHERE path >= ? AND path < ? AND (path, kind, id) > (?, ?, ?)
+    // `path >= <the last path>` starts the index range there: SQLite does not start a range scan
+    // from the row value alone (it would walk the subtree from its start on every page). The
+    // cursor comes from the client: `path >= scope` still bounds the answer to the subtree.
+    const from = after.path > scope ? after.path : scope;
+    return this.db.all<SyncRecordRow>(
+      `SELECT ${SYNC_RECORD_COLUMNS} FROM records
+       WHERE path >= ? AND path >= ? AND path < ? AND (path, kind, id) > (?, ?, ?)
        ORDER BY path, kind, id LIMIT ?`,
-      [scope, subtreeHi(scope), after.path, after.kind, after.id, limit],
+      [from, scope, subtreeHi(scope), after.path, after.kind, after.id, limit],
     );
   }
 
@@ -345,7 +365,7 @@ export class SyncService {
       refresh: { id: string; subtree: boolean; kind?: RecordKind | undefined }[];
       limit: number;
     },
-  ): Promise<PullResponse> {
+  ): Promise<PullReply> {
     const known = await this.claimClient(p, req.clientId);
     const scope = p.scopePath;
     const hideSecrets = p.account.role === 'customer';
@@ -367,12 +387,12 @@ export class SyncService {
           : { op: 'delete', id },
       );
     };
-    const recordChanges = new Map<string, RowChange>();
-    const putRecord = (kind: RecordKind, id: string, row: ServerRecord | undefined) => {
+    const recordChanges = new Map<string, RecordChangeOut>();
+    const putRecord = (kind: RecordKind, id: string, row: SyncRecordRow | undefined) => {
       recordChanges.set(
         recordLogKey(kind, id),
         row && inSubtree(row.path, scope)
-          ? { op: 'record', record: toSyncRecord(row, hideSecrets) }
+          ? { op: 'record', kind, json: recordChangeJson(row, hideSecrets) }
           : { op: 'recordDelete', kind, id },
       );
     };
@@ -495,7 +515,7 @@ export class SyncService {
     const records = [...recordChanges.values()];
     const recordDeletes = records.filter((c) => c.op === 'recordDelete');
     const recordUpserts = RECORD_KINDS.flatMap((kind) =>
-      records.filter((c) => c.op === 'record' && c.record.kind === kind),
+      records.filter((c) => c.op === 'record' && c.kind === kind),
     );
     return {
       changes: [...recordDeletes, ...deletes, ...upserts, ...recordUpserts],

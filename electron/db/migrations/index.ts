@@ -5,6 +5,7 @@ import { migration as m0004 } from './0004_sync';
 import { migration as m0005 } from './0005_list_performance';
 import { migration as m0006 } from './0006_alerts';
 import { migration as m0007 } from './0007_search_bulk_import';
+import { migration as m0008 } from './0008_sync_bulk_snapshot';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,13 @@ export interface Migration {
 }
 
 /** Every migration, in order. A new one is a new numbered file added here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+];
