@@ -27,6 +27,11 @@ export const syncStatusSchema = z.object({
   syncing: z.boolean(),
   /** When the background loop tries next (after a failure: exponential back-off). */
   nextAttemptAt: z.string().nullable(),
+  /**
+   * Grows each time the status changes: a view that reaches the renderer late (an API answer
+   * overtaken by a pushed event) is older than the one shown and is ignored.
+   */
+  revision: z.number().int().nonnegative(),
 });
 export type SyncStatusView = z.infer<typeof syncStatusSchema>;
 

@@ -43,6 +43,9 @@ const FIELD_LABELS: Record<string, string> = {
 export class SyncApp {
   readonly scheduler: SyncScheduler;
   private lastStatus = '';
+  private revision = 0;
+  /** The revision last pushed as `sync.status`. */
+  private emitted = 0;
   private closed = false;
 
   constructor(
@@ -70,7 +73,7 @@ export class SyncApp {
   /** Starts background sync when logged in, unless a first upload still waits for a decision. */
   init(): void {
     if (this.loggedIn() && !this.awaitingUpload()) this.scheduler.start();
-    this.lastStatus = JSON.stringify(this.status());
+    this.emitted = this.status().revision;
   }
 
   close(): void {
@@ -88,10 +91,11 @@ export class SyncApp {
     return this.engine.state.get('cursor') === null && this.engine.uploadPreview().count > 0;
   }
 
+  /** The current status; its revision grows whenever what it shows changed. */
   status(): SyncStatusView {
     const s = this.engine.status();
     const next = this.scheduler.nextAttemptAt();
-    return {
+    const view = {
       phase: s.phase,
       pending: s.pending,
       serverUrl: s.serverUrl,
@@ -103,6 +107,12 @@ export class SyncApp {
       syncing: this.scheduler.syncing,
       nextAttemptAt: next ? next.toISOString() : null,
     };
+    const json = JSON.stringify(view);
+    if (json !== this.lastStatus) {
+      this.lastStatus = json;
+      this.revision++;
+    }
+    return { ...view, revision: this.revision };
   }
 
   /** Pushes `sync.status` when anything shown changed. */
@@ -110,9 +120,8 @@ export class SyncApp {
     if (this.closed || !this.db.open) return;
     try {
       const status = this.status();
-      const json = JSON.stringify(status);
-      if (json === this.lastStatus) return;
-      this.lastStatus = json;
+      if (status.revision === this.emitted) return;
+      this.emitted = status.revision;
       this.hooks.emit(status);
     } catch (err) {
       this.hooks.log?.(err);

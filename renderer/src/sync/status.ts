@@ -18,7 +18,10 @@ export const useSync = create<SyncStore>((set, get) => ({
     get().set(await call('sync.status', {}));
   },
   set(status) {
-    set((s) => ({ status, version: s.version + 1 }));
+    // An answer overtaken by a newer pushed status (or the reverse) must not bring back the old one.
+    set((s) =>
+      s.status && s.status.revision > status.revision ? s : { status, version: s.version + 1 },
+    );
   },
 }));
 

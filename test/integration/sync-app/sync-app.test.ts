@@ -91,9 +91,19 @@ describe('sync in the app (API, background sync, status events) against a real s
     expect(res.upload.count).toBe(0);
     expect(res.status.account?.email).toBe(ADMIN.email);
     expect(res.status.serverUrl).toBe(new URL(server.url).toString());
-    await until(
+    const synced = await until(
       () => a.call('sync.status', {}),
       (s) => s.phase === 'synced' && s.lastSyncAt !== null,
+    );
+    // The connect answer can reach a renderer after the pushed "synced" status: its revision says
+    // it is older, so the renderer keeps the newer one (renderer/src/sync/status.ts).
+    expect(res.status.lastSyncAt).toBeNull();
+    expect(synced.revision).toBeGreaterThan(res.status.revision);
+    const pushed = a.statuses.map((s) => s.revision);
+    expect(pushed).toEqual([...new Set(pushed)].sort((x, y) => x - y));
+    await until(
+      () => a.statuses.at(-1),
+      (s) => s?.lastSyncAt === synced.lastSyncAt,
     );
     const home = await a.call('tenants.create', customer('Background Home'));
     const pending = await a.call('sync.status', {});
