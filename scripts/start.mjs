@@ -29,8 +29,9 @@ function run(cmd, cmdArgs, env) {
 }
 
 const electron = electronBinary();
-const wantsBackup = args[0] === 'backup';
-if (electron && !wantsBackup) {
+// backup and restore are one-shot commands of the browser host (no window, no Electron ABI).
+const wantsCommand = args.some((a) => a === 'backup' || a === 'restore');
+if (electron && !wantsCommand) {
   // Electron has its own Node ABI: use a better-sqlite3 build made for it (scripts/electron-native.mjs).
   const binding = path.join(root, '.electron-native', 'better_sqlite3.node');
   if (!fs.existsSync(binding)) {
@@ -48,7 +49,7 @@ if (electron && !wantsBackup) {
     } else run(electron, [root, ...args], { VMS_SQLITE_BINDING: binding });
   } else run(electron, [root, ...args], { VMS_SQLITE_BINDING: binding });
 } else {
-  if (!wantsBackup) {
+  if (!wantsCommand) {
     console.error(
       'Electron binary not installed (it could not be downloaded here): serving the same app as a browser host on 127.0.0.1.',
     );

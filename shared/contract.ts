@@ -53,6 +53,7 @@ import {
 import { accessDecisionSchema, userAccessMatrixSchema } from './user-access';
 import { alertMethods } from './alerts/contract';
 import { syncEvents, syncMethods } from './sync-contract';
+import { backupMethods } from './backup';
 
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
@@ -149,6 +150,7 @@ export const apiContract = {
   'setup.status': method(z.object({ customerId: idField }), setupStatusSchema),
   ...alertMethods,
   ...syncMethods,
+  ...backupMethods,
 } as const;
 
 /** Events the main side pushes to every window. */

@@ -7,6 +7,7 @@ import { createAlertHandlers } from '../alerts/handlers';
 import type { SyncApp } from '../sync/app';
 import { createSyncHandlers } from '../sync/handlers';
 import { importCustomers } from '../tenancy/import';
+import type { BackupService } from '../backup/service';
 
 export interface Services {
   info: () => AppInfo;
@@ -15,6 +16,7 @@ export interface Services {
   people: PeopleService;
   alerts: AlertService;
   sync: SyncApp;
+  backups: BackupService;
 }
 
 export type Handlers = {
@@ -97,5 +99,7 @@ export function createHandlers(s: Services): Handlers {
     'setup.status': ({ customerId }) => people.setupStatus(customerId),
     ...createAlertHandlers(s.alerts),
     ...createSyncHandlers(s.sync),
+    'backup.create': () => s.backups.create(),
+    'backup.list': () => s.backups.list(),
   };
 }

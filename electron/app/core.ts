@@ -15,6 +15,7 @@ import { SyncEngine } from '../sync/engine';
 import { SyncApp } from '../sync/app';
 import type { SyncSchedulerOptions } from '../sync/scheduler';
 import { AlertService, type AlertServiceOptions } from '../alerts/service';
+import { BackupService } from '../backup/service';
 
 export interface CoreOptions {
   dataDir: string;
@@ -108,7 +109,15 @@ export function openCore(options: CoreOptions): Core {
   );
   syncApp.init();
   const dispatch = createDispatch(
-    createHandlers({ info, tenancy, cameras, people, alerts, sync: syncApp }),
+    createHandlers({
+      info,
+      tenancy,
+      cameras,
+      people,
+      alerts,
+      sync: syncApp,
+      backups: new BackupService(db, options.dataDir),
+    }),
     options.log,
   );
   return {

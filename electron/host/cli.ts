@@ -3,7 +3,8 @@ export interface StartOptions {
   port: number;
   dataDir: string | undefined;
   open: boolean;
-  command: 'serve' | 'backup';
+  command: 'serve' | 'backup' | 'restore';
+  /** The destination of `backup`, the source of `restore`. */
   backupFile?: string;
 }
 
@@ -32,8 +33,15 @@ export function parseStartArgs(argv: readonly string[]): StartOptions {
       const file = argv[++i];
       if (!file) throw new Error('backup needs a destination file: npm start -- backup FILE');
       opts.backupFile = file;
+    } else if (arg === 'restore') {
+      opts.command = 'restore';
+      const file = argv[++i];
+      if (!file) throw new Error('restore needs a backup file: npm start -- restore FILE');
+      opts.backupFile = file;
     } else if (arg === '--help' || arg === '-h') {
-      throw new Error('usage: npm start -- [--port N] [--data-dir DIR] [--no-open] | backup FILE');
+      throw new Error(
+        'usage: npm start -- [--port N] [--data-dir DIR] [--no-open] | backup FILE | restore FILE',
+      );
     } else {
       throw new Error(
         `Unknown option ${arg}. usage: npm start -- [--port N] [--data-dir DIR] [--no-open]`,

@@ -12,6 +12,8 @@ import { resolveDataDir } from '../app/paths';
 import { parseStartArgs } from './cli';
 import { startHost } from './server';
 import { AppError } from '../../shared/errors';
+import { registerRunningInstance } from '../backup/instances';
+import { restoreDatabase } from '../backup/restore';
 
 declare const __APP_VERSION__: string;
 
@@ -49,6 +51,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   const opts = parseStartArgs(process.argv.slice(2));
   const dataDir = resolveDataDir({ dataDir: opts.dataDir });
+  if (opts.command === 'restore' && opts.backupFile) {
+    const file = path.resolve(opts.backupFile);
+    const result = restoreDatabase({ dataDir, backupFile: file });
+    console.log(
+      `Restored ${file} into ${dataDir} (schema ${result.fromVersion}${result.version !== result.fromVersion ? ` upgraded to ${result.version}` : ''}).`,
+    );
+    if (result.previousCopy) console.log(`The database it replaced is at ${result.previousCopy}`);
+    return;
+  }
   const core = openCore({
     dataDir,
     host: 'browser',
@@ -67,6 +78,8 @@ async function main(): Promise<void> {
     rendererDir: process.env.VMS_RENDERER_DIR ?? path.join(__dirname, '..', 'renderer'),
     port: opts.port,
   });
+  const unregister = registerRunningInstance(dataDir);
+  process.on('exit', unregister);
   console.log(`Open ${host.url}`);
   if (process.env.VMS_TIMING)
     console.error(`[vms] listening after ${Math.round(performance.now() - started)} ms`);

@@ -6,6 +6,7 @@ import Store from 'electron-store';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../shared/bridge';
+import { registerRunningInstance } from '../backup/instances';
 import { openCore, type Core } from '../app/core';
 import { discoveryConfigFromEnv } from '../cameras/site-scan';
 import { createShellSecretBox } from './safe-storage-box';
@@ -132,7 +133,11 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => core.close());
+  const unregister = registerRunningInstance(dataDir);
+  app.on('will-quit', () => {
+    core.close();
+    unregister();
+  });
 }
 
 void main();

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, errorMessage } from '../api';
 import { Field } from '../components/ui';
 import { useApp } from '../store';
+import { BackupsCard } from '../backup/BackupsCard';
 import { phaseLabel, timeOf, useSync } from './status';
 import './sync.css';
 
@@ -273,6 +274,7 @@ export function ServerSettingsScreen() {
           </div>
         </form>
       )}
+      <BackupsCard />
     </section>
   );
 }
