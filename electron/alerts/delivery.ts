@@ -104,6 +104,10 @@ export class OutboxDelivery {
     const settings = this.smtp();
     if (!settings) return;
     const transport = nodemailer.createTransport({
+      // One connection for the whole drain instead of a new one (and a new TLS handshake) per email.
+      pool: true,
+      maxConnections: 1,
+      maxMessages: 100,
       host: settings.host,
       port: settings.port,
       secure: settings.security === 'tls',

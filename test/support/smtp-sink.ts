@@ -21,6 +21,8 @@ export class SmtpSink {
   holding = 0;
   /** Messages received in full (accepted or not). */
   received = 0;
+  /** SMTP connections opened by clients. */
+  connections = 0;
   /** Test hooks: a message arrived in full (reply held back); a 250 just went out. */
   onReceived: ((mail: SinkMail) => void) | undefined;
   onAccepted: ((mail: SinkMail) => void) | undefined;
@@ -35,6 +37,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       closeTimeout: 1000,
+      onConnect: (_session, callback) => {
+        this.connections += 1;
+        callback();
+      },
       onClose: (session) => this.closed.add(session.id),
       onData: (stream, session, done) => {
         const chunks: Buffer[] = [];
