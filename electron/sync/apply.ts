@@ -1,11 +1,36 @@
 import type { Db } from '../db/connection';
 import type { RowChange, SyncTenant } from '../../shared/sync/protocol';
-import { nameKey, subtreeRange } from '../tenancy/repository';
+import { nameKey, subtreeRange, type NewTenantRecord } from '../tenancy/repository';
 import { LocalRecords } from './records';
 
 interface LocalRow {
   path: string;
   depth: number;
+}
+
+/** A server tenant as the row the local tenants table holds (counters left to the triggers). */
+export function tenantRecordOf(row: SyncTenant): NewTenantRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    parent_id: row.parentId,
+    path: row.path,
+    depth: row.depth,
+    name: row.name,
+    name_key: nameKey(row.name),
+    contact_person: row.contactPerson,
+    email: row.email,
+    phone: row.phone,
+    address: row.address,
+    time_zone: row.timeZone,
+    notes: row.notes,
+    own_disabled: row.ownDisabled ? 1 : 0,
+    disabled_by: row.disabledBy,
+    module_overrides: JSON.stringify(row.moduleOverrides),
+    business: row.business === null ? null : JSON.stringify(row.business),
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
 }
 
 const isUniqueError = (err: unknown) =>
@@ -93,27 +118,7 @@ export class ServerRowWriter {
         lo: before.path,
       });
     }
-    const record = {
-      id: row.id,
-      kind: row.kind,
-      parent_id: row.parentId,
-      path: row.path,
-      depth: row.depth,
-      name: row.name,
-      name_key: nameKey(row.name),
-      contact_person: row.contactPerson,
-      email: row.email,
-      phone: row.phone,
-      address: row.address,
-      time_zone: row.timeZone,
-      notes: row.notes,
-      own_disabled: row.ownDisabled ? 1 : 0,
-      disabled_by: row.disabledBy,
-      module_overrides: JSON.stringify(row.moduleOverrides),
-      business: row.business === null ? null : JSON.stringify(row.business),
-      created_at: row.createdAt,
-      updated_at: row.updatedAt,
-    };
+    const record = tenantRecordOf(row);
     try {
       this.stmts.upsert.run(record);
     } catch (err) {

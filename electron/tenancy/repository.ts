@@ -34,7 +34,7 @@ export { nameKey };
 export type NewTenantRecord = Omit<TenantRecord, 'camera_count' | 'user_count'>;
 
 /** The columns an insert writes, in the order insertMany binds them. */
-const INSERT_COLUMNS = [
+export const TENANT_INSERT_COLUMNS = [
   'id',
   'kind',
   'parent_id',
@@ -77,7 +77,7 @@ export class TenantRepository {
       byId: db.prepare('SELECT * FROM tenants WHERE id = ?'),
       byParentAndName: db.prepare('SELECT id FROM tenants WHERE parent_id = ? AND name_key = ?'),
       insert: db.prepare(
-        `INSERT INTO tenants (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+        `INSERT INTO tenants (${TENANT_INSERT_COLUMNS.join(', ')}) VALUES (${TENANT_INSERT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
       ),
       chain: db.prepare(
         'SELECT id, name, kind, module_overrides, depth FROM tenants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY depth',
@@ -143,7 +143,7 @@ export class TenantRepository {
     for (let i = 0; i < records.length; i += INSERT_CHUNK) {
       const chunk = records.slice(i, i + INSERT_CHUNK);
       this.insertChunk(chunk.length).run(
-        chunk.flatMap((r) => INSERT_COLUMNS.map((column) => r[column])),
+        chunk.flatMap((r) => TENANT_INSERT_COLUMNS.map((column) => r[column])),
       );
     }
     const indexed = this.stmts.indexSearchAfter.run(last).changes;
@@ -155,9 +155,9 @@ export class TenantRepository {
   /** The multi-row INSERT for `rows` rows; the full-chunk one is kept, the last chunk's is not. */
   private insertChunk(rows: number): Statement {
     if (rows === INSERT_CHUNK && this.fullChunkInsert) return this.fullChunkInsert;
-    const row = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+    const row = `(${TENANT_INSERT_COLUMNS.map(() => '?').join(', ')})`;
     const stmt = this.db.prepare(
-      `INSERT INTO tenants (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`,
+      `INSERT INTO tenants (${TENANT_INSERT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`,
     );
     if (rows === INSERT_CHUNK) this.fullChunkInsert = stmt;
     return stmt;
