@@ -8,7 +8,8 @@
  */
 import type { Db } from '../db/connection';
 import type { CameraProfile, DeviceInfo } from '../../shared/cameras';
-import type { RoleType, UserType } from '../../shared/people';
+import type { CameraRecord } from '../cameras/repository';
+import type { RoleRecord, UserRecord } from '../people/repository';
 import {
   parseRecordFields,
   type CameraFields,
@@ -43,44 +44,42 @@ export interface LocalRecord<F extends RecordFields = RecordFields> {
   fields: F;
 }
 
-interface UserRow {
-  tenant_id: string;
-  name: string;
-  login: string;
-  phone: string;
-  user_type: UserType;
-  active: number;
-  is_owner: number;
-  force_password_change: number;
-  password_hash: string | null;
-  role_ids: string;
-}
+/** The columns `read` selects, typed from the repositories' own row types. */
+type UserRow = Pick<
+  UserRecord,
+  | 'tenant_id'
+  | 'name'
+  | 'login'
+  | 'phone'
+  | 'user_type'
+  | 'active'
+  | 'is_owner'
+  | 'force_password_change'
+  | 'password_hash'
+> & { role_ids: string };
 
-interface RoleRow {
-  tenant_id: string;
-  name: string;
-  description: string;
-  type: RoleType;
+type RoleRow = Pick<RoleRecord, 'tenant_id' | 'name' | 'description' | 'type'> & {
   grants: string;
-}
+};
 
-interface CameraRow {
-  customer_id: string;
-  name: string;
-  kind: CameraFields['kind'];
-  address: string;
-  model: string;
-  enabled: number;
-  xaddr: string | null;
-  endpoint_ref: string | null;
-  device_info: string | null;
-  mac: string | null;
-  profiles: string;
-  stream_uri: string | null;
-  recording_profile: string | null;
-  username: string;
-  pnp_cloud_id: string | null;
-}
+type CameraRow = Pick<
+  CameraRecord,
+  | 'customer_id'
+  | 'name'
+  | 'kind'
+  | 'address'
+  | 'model'
+  | 'enabled'
+  | 'xaddr'
+  | 'endpoint_ref'
+  | 'device_info'
+  | 'mac'
+  | 'profiles'
+  | 'stream_uri'
+  | 'recording_profile'
+  | 'username'
+  | 'pnp_cloud_id'
+>;
 
 /** Reads and writes the records of the local users, roles and cameras tables. */
 export class LocalRecords {
