@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, errorMessage } from '../api';
-import { Field } from '../components/ui';
+import { TextField } from '../components/ui';
 import { useApp } from '../store';
 import { BackupsCard } from '../backup/BackupsCard';
 import { phaseLabel, timeOf, useSync } from './status';
@@ -205,48 +205,35 @@ export function ServerSettingsScreen() {
               send them; they stay on this desktop meanwhile.
             </div>
           )}
-          <Field
+          <TextField
             label="Server address"
             required
+            type="url"
+            placeholder="https://"
+            value={serverUrl}
+            onChange={setServerUrl}
             error={fieldError('serverUrl')}
             hint="For example https://sync.example.com"
-          >
-            {(id, describedBy) => (
-              <input
-                id={id}
-                type="url"
-                value={serverUrl}
-                placeholder="https://"
-                aria-describedby={describedBy}
-                onChange={(e) => setServerUrl(e.target.value)}
-              />
-            )}
-          </Field>
+          />
           <div className="form-row">
-            <Field label="Email" required error={fieldError('email')}>
-              {(id, describedBy) => (
-                <input
-                  id={id}
-                  type="email"
-                  autoComplete="username"
-                  value={email}
-                  aria-describedby={describedBy}
-                  onChange={(e) => setEmail(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label="Password" required error={fieldError('password')}>
-              {(id, describedBy) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="current-password"
-                  value={password}
-                  aria-describedby={describedBy}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Email"
+              required
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={setEmail}
+              error={fieldError('email')}
+            />
+            <TextField
+              label="Password"
+              required
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={setPassword}
+              error={fieldError('password')}
+            />
           </div>
           {generalError && (
             <div className="alert alert-error" role="alert">
