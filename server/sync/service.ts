@@ -23,21 +23,54 @@ import { DeferredWriteConflict, PushChunk } from './chunk';
 import { runCommand } from './commands';
 import { subtreeHi, toSyncTenant, type ServerTenant } from './store';
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
-import { recordChangeJson, recordLogKey, SYNC_RECORD_COLUMNS, type SyncRecordRow } from './records';
+import {
+  recordChangeJson,
+  recordChangeJsonSql,
+  recordLogKey,
+  SYNC_RECORD_COLUMNS,
+  type SyncRecordRow,
+} from './records';
 
-/** A change of a pull as it goes out: a record's as JSON text already (recordChangeJson). */
+/** A record of a snapshot page: its position and its change's JSON (null: not built yet). */
+interface RecordPageRow {
+  kind: RecordKind;
+  id: string;
+  path: string;
+  json: string | Buffer | null;
+}
+
+/**
+ * A change of a pull as it goes out: a record's as JSON text already (recordChangeJson), or as its
+ * UTF-8 bytes when the database built it (recordChangeJsonSql).
+ */
 type RecordChangeOut =
-  { op: 'record'; kind: RecordKind; json: string } | Extract<RowChange, { op: 'recordDelete' }>;
+  | { op: 'record'; kind: RecordKind; json: string | Buffer }
+  | Extract<RowChange, { op: 'recordDelete' }>;
 export type ChangeOut = RowChange | RecordChangeOut;
 
 /** A pull's answer before it is written out: a PullResponse (see pullReplyJson). */
 export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] };
 
-/** The JSON text of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts). */
-export function pullReplyJson(reply: PullReply): string {
+/**
+ * The body of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts), as UTF-8
+ * bytes: the records' JSON goes in as it came from the database, without a string in between.
+ */
+export function pullReplyJson(reply: PullReply): Buffer {
   const { changes, ...rest } = reply;
-  const list = changes.map((c) => ('json' in c ? c.json : JSON.stringify(c)));
-  return `{"changes":[${list.join(',')}],${JSON.stringify(rest).slice(1)}`;
+  const parts: Buffer[] = [];
+  // Consecutive texts are joined first: one Buffer for them rather than one per change.
+  let text = '{"changes":[';
+  changes.forEach((c, i) => {
+    if (i > 0) text += ',';
+    const json = 'json' in c ? c.json : JSON.stringify(c);
+    if (typeof json === 'string') text += json;
+    else {
+      parts.push(Buffer.from(text), json);
+      text = '';
+    }
+  });
+  parts.push(Buffer.from(`${text}],${JSON.stringify(rest).slice(1)}`));
+  return Buffer.concat(parts);
 }
 
 export interface SyncOptions {
@@ -334,27 +367,55 @@ export class SyncService {
     );
   }
 
-  /** A page of the subtree's records in (path, kind, id) order: the records_path index. */
+  /**
+   * A page of the subtree's records in (path, kind, id) order (the records_path index), each with
+   * its change's JSON built by the database (recordChangeJsonSql); the records that one leaves out
+   * (users, for an account that does not see password hashes) are read and written here.
+   */
   private async recordPage(
     scope: string,
     after: RecordPosition | null,
     limit: number,
-  ): Promise<SyncRecordRow[]> {
-    if (!after)
-      return this.db.all<SyncRecordRow>(
-        `SELECT ${SYNC_RECORD_COLUMNS} FROM records WHERE path >= ? AND path < ? ORDER BY path, kind, id LIMIT ?`,
-        [scope, subtreeHi(scope), limit],
-      );
+    hideSecrets: boolean,
+  ): Promise<RecordPageRow[]> {
+    const json = recordChangeJsonSql(this.db.dialect);
+    const hide = hideSecrets ? 1 : 0;
     // `path >= <the last path>` starts the index range there: SQLite does not start a range scan
     // from the row value alone (it would walk the subtree from its start on every page). The
     // cursor comes from the client: `path >= scope` still bounds the answer to the subtree.
-    const from = after.path > scope ? after.path : scope;
-    return this.db.all<SyncRecordRow>(
-      `SELECT ${SYNC_RECORD_COLUMNS} FROM records
-       WHERE path >= ? AND path >= ? AND path < ? AND (path, kind, id) > (?, ?, ?)
-       ORDER BY path, kind, id LIMIT ?`,
-      [from, scope, subtreeHi(scope), after.path, after.kind, after.id, limit],
-    );
+    const rows = !after
+      ? await this.db.all<RecordPageRow>(
+          `SELECT kind, id, path, ${json} AS json FROM records
+           WHERE path >= ? AND path < ? ORDER BY path, kind, id LIMIT ?`,
+          [hide, scope, subtreeHi(scope), limit],
+        )
+      : await this.db.all<RecordPageRow>(
+          `SELECT kind, id, path, ${json} AS json FROM records
+           WHERE path >= ? AND path >= ? AND path < ? AND (path, kind, id) > (?, ?, ?)
+           ORDER BY path, kind, id LIMIT ?`,
+          [
+            hide,
+            after.path > scope ? after.path : scope,
+            scope,
+            subtreeHi(scope),
+            after.path,
+            after.kind,
+            after.id,
+            limit,
+          ],
+        );
+    const left = new Map<RecordKind, string[]>();
+    for (const r of rows)
+      if (r.json === null) left.set(r.kind, [...(left.get(r.kind) ?? []), r.id]);
+    for (const [kind, ids] of left) {
+      const full = await this.recordsById(kind, ids);
+      for (const r of rows) {
+        const row = r.kind === kind && r.json === null ? full.get(r.id) : undefined;
+        if (row) r.json = recordChangeJson(row, hideSecrets);
+      }
+    }
+    // Still null: deleted between the two reads (the caller sends its delete).
+    return rows;
   }
 
   async pull(
@@ -396,6 +457,15 @@ export class SyncService {
           : { op: 'recordDelete', kind, id },
       );
     };
+    /** A record of a snapshot page (read within the subtree's path range). */
+    const putPageRecord = (r: RecordPageRow) => {
+      recordChanges.set(
+        recordLogKey(r.kind, r.id),
+        r.json !== null && inSubtree(r.path, scope)
+          ? { op: 'record', kind: r.kind, json: r.json }
+          : { op: 'recordDelete', kind: r.kind, id: r.id },
+      );
+    };
 
     let cursor = parseCursor(req.cursor);
     // An unknown client, a cursor from another server (or before a restore): start over.
@@ -429,8 +499,8 @@ export class SyncService {
         recordsAfter = cursor.after;
       }
       if (inRecords) {
-        const rows = await this.recordPage(scope, recordsAfter, room);
-        for (const r of rows) putRecord(r.kind, r.id, r);
+        const rows = await this.recordPage(scope, recordsAfter, room, hideSecrets);
+        for (const r of rows) putPageRecord(r);
         const last = rows[rows.length - 1];
         if (rows.length === room && last) page = `r:${base}:${last.kind}:${last.id}:${last.path}`;
       }
@@ -501,8 +571,8 @@ export class SyncService {
       // change the server refused (a tenant moved under one that was deleted meanwhile: the delete
       // cascades locally through the refused move).
       if (r.subtree)
-        for (const x of await this.recordPage(row.path, null, MAX_REFRESH_ROWS))
-          putRecord(x.kind, x.id, x);
+        for (const x of await this.recordPage(row.path, null, MAX_REFRESH_ROWS, hideSecrets))
+          putPageRecord(x);
     }
 
     // Deletes first, then tenants parents first, then records in reference order (cameras, then

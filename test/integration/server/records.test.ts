@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../electron/people/password';
 import { migrateServer } from '../../../server/db/schema';
+import { pullResponseSchema } from '../../../shared/sync/protocol';
 import type { SyncRecord } from '../../../shared/sync/records';
 import {
   ADMIN,
@@ -292,6 +293,53 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     expect(records.has('user:u-of-b')).toBe(false);
     const refreshed = await a.pull('', [{ id: 'u-of-b', kind: 'user' }]);
     expect(JSON.stringify(refreshed.body.changes)).not.toContain('b-user@example.com');
+  });
+
+  it('sends the same record text from a snapshot (built by the database) as from the change log', async () => {
+    await root.run('tenants.create', customerArgs('cust-text', 'Text Co', 'int-a'));
+    const awkward = 'Quote " backslash \\ tab \t newline \n bell \u0007 é 東京 😀 </script>';
+    const camera = {
+      kind: 'camera',
+      id: 'cam-text_1',
+      tenantId: 'cust-text',
+      fields: cameraFields(awkward, {
+        model: awkward,
+        deviceInfo: {
+          manufacturer: awkward,
+          model: 'M',
+          firmwareVersion: '1',
+          serialNumber: 'S',
+          hardwareId: 'H',
+        },
+      }),
+    };
+    expect(await root.run('records.put', camera)).toMatchObject({ status: 'applied' });
+    const user = {
+      kind: 'user',
+      id: 'u-text',
+      tenantId: 'cust-text',
+      fields: userFields('text@example.com', { name: awkward }),
+    };
+    expect(await root.run('records.put', user)).toMatchObject({ status: 'applied' });
+
+    // A snapshot page: the records' JSON comes from SQL; the whole answer passes the desktop's schema.
+    const client = new RawClient(server.url, root.token);
+    const first = await client.pull('');
+    expect(pullResponseSchema.safeParse(first.body).success).toBe(true);
+    const snapshot = await pullRecords(client);
+    const fromSnapshot = snapshot.records.get('camera:cam-text_1');
+    expect(fromSnapshot).toMatchObject({ tenantId: 'cust-text', data: camera.fields });
+    expect(snapshot.records.get('user:u-text')).toMatchObject({ data: { name: awkward } });
+
+    // The change log's copy (recordChangeJson) of the same record, after an edit and its undo.
+    expect(await root.run('records.put', { ...camera, fields: { enabled: false } })).toMatchObject({
+      status: 'applied',
+    });
+    expect(await root.run('records.put', { ...camera, fields: { enabled: true } })).toMatchObject({
+      status: 'applied',
+    });
+    const fromLog = (await pullRecords(client, snapshot.cursor)).records.get('camera:cam-text_1');
+    expect(fromLog).toEqual({ ...fromSnapshot, updatedAt: fromLog?.updatedAt });
   });
 
   it('moves records with their customer and deletes them with it', async () => {
