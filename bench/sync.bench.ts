@@ -253,7 +253,13 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
 
     // Initial pull to a fresh desktop: the whole tree (root, the integrator, 100,000 customers).
     if (!skipInitial) {
-      const core = openCore({ dataDir: desktopDir, host: 'browser', version: 'bench' });
+      // As the browser host runs it: pulls received and checked by the built pull worker.
+      const core = openCore({
+        dataDir: desktopDir,
+        host: 'browser',
+        version: 'bench',
+        pullWorkerFile: path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/pull-worker.cjs'),
+      });
       core.syncApp.close();
       try {
         await core.sync.connect(server.url, ADMIN.email, ADMIN.password);

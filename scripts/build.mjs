@@ -14,6 +14,8 @@ const outputs = [
   'host/host.cjs',
   'main/main.cjs',
   'preload/preload.cjs',
+  'host/pull-worker.cjs',
+  'main/pull-worker.cjs',
   'renderer/index.html',
 ].map((o) => `${outDir}/${o}`);
 const sources = [
@@ -74,6 +76,14 @@ await Promise.all([
     outfile: `${outDir}/main/main.cjs`,
     external: ['electron', 'better-sqlite3', 'electron-store'],
   }),
+  // The pull worker (electron/sync/pull-worker-client.ts), next to each process that starts it.
+  ...['host', 'main'].map((dir) =>
+    esbuild({
+      ...common,
+      entryPoints: ['electron/sync/pull-worker.ts'],
+      outfile: `${outDir}/${dir}/pull-worker.cjs`,
+    }),
+  ),
   // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.
   esbuild({
     ...common,

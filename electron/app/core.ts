@@ -12,6 +12,7 @@ import { KeyFileSecretBox, secretKeyFile } from '../secrets/key-file-box';
 import type { SecretBox } from '../secrets/secret-box';
 import { databaseFile } from './paths';
 import { SyncEngine } from '../sync/engine';
+import { PullWorker } from '../sync/pull-worker-client';
 import { SyncApp } from '../sync/app';
 import type { SyncSchedulerOptions } from '../sync/scheduler';
 import { AlertService, type AlertServiceOptions } from '../alerts/service';
@@ -36,6 +37,11 @@ export interface CoreOptions {
   alerts?: Pick<AlertServiceOptions, 'engine' | 'delivery'>;
   /** Background sync timing (tests compress time here). */
   syncSchedule?: SyncSchedulerOptions;
+  /**
+   * The built pull worker (out/host/pull-worker.cjs, out/main/pull-worker.cjs): pulls are received
+   * and checked on a thread of their own. Without it they run on the main thread.
+   */
+  pullWorkerFile?: string;
 }
 
 export interface Core {
@@ -66,9 +72,11 @@ export function openCore(options: CoreOptions): Core {
     events.emit('event', name, payload);
   const actor = options.actor ?? `${os.userInfo().username}@${os.hostname()}`;
   const secrets = options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir));
+  const pullWorker = options.pullWorkerFile ? new PullWorker(options.pullWorkerFile) : undefined;
   const sync = new SyncEngine(db, {
     onChanged: (ids) => emit('tenants.changed', { ids }),
     secrets,
+    ...(pullWorker ? { pullOffload: pullWorker } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const ctx: ServiceContext = {
@@ -133,6 +141,7 @@ export function openCore(options: CoreOptions): Core {
     close: () => {
       events.removeAllListeners();
       syncApp.close();
+      pullWorker?.close();
       cameras.close();
       void alerts.close();
       if (db.open) db.close();

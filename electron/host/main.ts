@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     version: typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev',
     log: (err) => console.error('[vms]', err instanceof Error ? err.stack : err),
     discovery: discoveryConfigFromEnv(process.env),
+    pullWorkerFile: path.join(__dirname, 'pull-worker.cjs'),
   });
   if (opts.command === 'backup' && opts.backupFile) {
     await core.db.backup(path.resolve(opts.backupFile));

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       log: (err) => console.error('[vms]', err),
       secrets: createShellSecretBox(dataDir, (message) => console.error(`[vms] ${message}`)),
       discovery: discoveryConfigFromEnv(process.env),
+      pullWorkerFile: path.join(__dirname, 'pull-worker.cjs'),
     });
   } catch (err) {
     const { dialog } = await import('electron');

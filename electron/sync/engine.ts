@@ -27,6 +27,7 @@ import { SnapshotBulkWriter } from './bulk';
 import type { LocalRecords } from './records';
 import {
   HttpTransport,
+  type PullOffload,
   ServerError,
   ServerUnreachableError,
   login,
@@ -81,6 +82,8 @@ export interface SyncEngineOptions {
   secrets?: SecretBox;
   /** A stored token that cannot be decrypted (the session is then dropped). */
   log?: (err: unknown) => void;
+  /** Pulls are received and checked there, off the main thread (pull-worker-client.ts). */
+  pullOffload?: PullOffload;
 }
 
 /**
@@ -359,14 +362,11 @@ export class SyncEngine {
   httpTransport(): SyncTransport {
     const url = this.state.get('serverUrl');
     if (!url) throw new AppError('UNAUTHORIZED', 'No server is configured.');
-    return new HttpTransport(url, () => this.state.get('token'));
+    return new HttpTransport(url, () => this.state.get('token'), this.options.pullOffload);
   }
 
   private transport(): SyncTransport {
-    if (this.customTransport) return this.customTransport;
-    const url = this.state.get('serverUrl');
-    if (!url) throw new AppError('UNAUTHORIZED', 'No server is configured.');
-    return new HttpTransport(url, () => this.state.get('token'));
+    return this.customTransport ?? this.httpTransport();
   }
 
   private receive(serverHlc: string): void {

@@ -31,11 +31,13 @@ export interface SyncTransport {
   pull(req: PullRequest): Promise<PullResponse>;
 }
 
+const TIMEOUT_MS = 30_000;
+
 export async function postJson(
   url: string,
   body: unknown,
   token: string | null,
-  timeoutMs = 30_000,
+  timeoutMs = TIMEOUT_MS,
 ): Promise<unknown> {
   let res: Response;
   try {
@@ -82,11 +84,23 @@ export async function logout(baseUrl: string, token: string): Promise<void> {
   await postJson(new URL('/v1/auth/logout', baseUrl).toString(), {}, token);
 }
 
+/** Where HttpTransport can hand pulls off the main thread (PullWorker, pull-worker-client.ts). */
+export interface PullOffload {
+  pull(
+    url: string,
+    body: PullRequest,
+    token: string | null,
+    timeoutMs: number,
+  ): Promise<PullResponse>;
+}
+
 /** Push and pull over HTTP(S) with a session token. */
 export class HttpTransport implements SyncTransport {
   constructor(
     private readonly baseUrl: string,
     private readonly token: () => string | null,
+    /** Pulls run there when given (received and checked off the main thread). */
+    private readonly offload?: PullOffload,
   ) {}
 
   async push(req: PushRequest): Promise<PushResponse> {
@@ -96,6 +110,7 @@ export class HttpTransport implements SyncTransport {
 
   async pull(req: PullRequest): Promise<PullResponse> {
     const url = new URL('/v1/sync/pull', this.baseUrl).toString();
+    if (this.offload) return this.offload.pull(url, req, this.token(), TIMEOUT_MS);
     return pullResponseSchema.parse(await postJson(url, req, this.token()));
   }
 }

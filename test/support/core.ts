@@ -1,4 +1,5 @@
-import { openCore, type Core } from '../../electron/app/core';
+import path from 'node:path';
+import { openCore, type Core, type CoreOptions } from '../../electron/app/core';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract';
 import type { ApiErrorBody } from '../../shared/errors';
 import { tempDataDir } from './host-process';
@@ -11,8 +12,17 @@ export interface TestCore extends Core {
   fail(method: MethodName, input: unknown): Promise<ApiErrorBody>;
 }
 
-export function openTestCore(dataDir = tempDataDir()): TestCore {
-  const core = openCore({ dataDir, host: 'browser', version: 'test', actor: 'tester' });
+/** The built pull worker (`node scripts/build.mjs`; `npm test` builds before the tests run). */
+export const PULL_WORKER_FILE = path.resolve(
+  process.env.VMS_OUT_DIR ?? 'out',
+  'host/pull-worker.cjs',
+);
+
+export function openTestCore(
+  dataDir = tempDataDir(),
+  options: Pick<CoreOptions, 'pullWorkerFile'> = {},
+): TestCore {
+  const core = openCore({ dataDir, host: 'browser', version: 'test', actor: 'tester', ...options });
   return {
     ...core,
     dataDir,

@@ -7,7 +7,13 @@
  * and ends the same.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openTestCore, customer, integrator, type TestCore } from '../../support/core';
+import {
+  openTestCore,
+  customer,
+  integrator,
+  PULL_WORKER_FILE,
+  type TestCore,
+} from '../../support/core';
 import type { SyncTransport } from '../../../electron/sync/transport';
 import {
   ADMIN,
@@ -93,8 +99,8 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   /** The active integrator's enabled customer whose path sorts last (siblings sort before). */
   let lastCustomer = '';
   const cores: TestCore[] = [];
-  const connected = async (dataDir?: string) => {
-    const core = openTestCore(dataDir);
+  const connected = async (dataDir?: string, worker = false) => {
+    const core = openTestCore(dataDir, worker ? { pullWorkerFile: PULL_WORKER_FILE } : {});
     core.syncApp.close();
     cores.push(core);
     if (!dataDir) await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
@@ -194,6 +200,29 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       expect(countsAreExact(core)).toBe(true);
       expect(desktopRows(core)).toEqual(expected);
     }
+  });
+
+  it('pulls through the pull worker (reading ahead) to the same rows, also after a cut', async () => {
+    const expected = await rowByRow();
+    for (const limit of [7, 1000]) {
+      const core = await connected(undefined, true);
+      smallPages(core, limit);
+      expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
+      checkSearchIndex(core);
+      expect(countsAreExact(core)).toBe(true);
+      expect(desktopRows(core)).toEqual(expected);
+    }
+    // Cut off after 9 pages, while the worker had read further ahead; the next sync goes on from
+    // the committed cursor (answered from what was read ahead where it matches) and ends the same.
+    const core = await connected(undefined, true);
+    smallPages(core, 7, 9);
+    expect((await core.sync.syncOnce()).ok).toBe(false);
+    expect(core.sync.state.get('cursor')).toMatch(/^[sr]:/);
+    smallPages(core, 7);
+    expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
+    checkSearchIndex(core);
+    expect(countsAreExact(core)).toBe(true);
+    expect(desktopRows(core)).toEqual(expected);
   });
 
   it('writes rows the desktop already holds through the row-by-row path, with the same result', async () => {

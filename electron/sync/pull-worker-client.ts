@@ -1,0 +1,118 @@
+/**
+ * Pulls through a worker thread. A first pull brings half a gigabyte of JSON (100,000 customers
+ * and 500,000 cameras in the benchmark); receiving it, decoding it and checking it against the
+ * protocol's schemas is a third of the desktop's work, and on the main thread it competes with
+ * writing the pages (and with the UI's requests). The worker (pull-worker.ts) fetches a page,
+ * parses it, checks it with pullResponseSchema and hands back the checked answer as JSON text;
+ * here that text is parsed once more, which costs a fraction of what the worker did. While the
+ * main thread writes one page, the worker receives and checks the next.
+ *
+ * Errors come back as data and are thrown here as the transport's own errors, so the engine
+ * treats them exactly as it does without the worker.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ApiErrorBody } from '../../shared/errors';
+import type { PullRequest, PullResponse } from '../../shared/sync/protocol';
+import { ServerError, ServerUnreachableError } from './transport';
+
+export interface PullWorkerRequest {
+  id: number;
+  url: string;
+  body: PullRequest;
+  token: string | null;
+  timeoutMs: number;
+}
+
+export type PullWorkerError =
+  | { type: 'unreachable'; message: string }
+  | { type: 'server'; status: number; body: ApiErrorBody }
+  | { type: 'failed'; message: string };
+
+export type PullWorkerReply = { id: number; json: string } | { id: number; error: PullWorkerError };
+
+interface Pending {
+  resolve: (json: string) => void;
+  reject: (err: Error) => void;
+}
+
+/** The worker's error as the transport's error. */
+export function pullWorkerError(e: PullWorkerError): Error {
+  switch (e.type) {
+    case 'unreachable':
+      return new ServerUnreachableError(e.message);
+    case 'server':
+      return new ServerError(e.status, e.body);
+    case 'failed':
+      return new Error(e.message);
+  }
+}
+
+/** One worker thread, started on the first pull; a crashed worker is replaced on the next one. */
+export class PullWorker {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  /** @param file the built worker script (out/host/pull-worker.cjs or out/main/pull-worker.cjs). */
+  constructor(private readonly file: string) {}
+
+  /** The checked answer of POST `url` with `body`. */
+  async pull(url: string, body: PullRequest, token: string | null, timeoutMs: number) {
+    const json = await this.request({ url, body, token, timeoutMs });
+    // The worker checked this text's source with pullResponseSchema and wrote out what it produced.
+    return JSON.parse(json) as PullResponse;
+  }
+
+  /** Stops the worker; pulls still waiting fail. */
+  close(): void {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    this.failAll(new ServerUnreachableError('The sync worker was stopped.'));
+    void worker?.terminate();
+  }
+
+  private request(req: Omit<PullWorkerRequest, 'id'>): Promise<string> {
+    if (this.closed) return Promise.reject(new Error('The sync worker was stopped.'));
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // Only a pull in flight keeps the process alive.
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage({ id, ...req } satisfies PullWorkerRequest);
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.file);
+    worker.unref();
+    worker.on('message', (reply: PullWorkerReply) => this.settle(reply));
+    const gone = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.failAll(err);
+    };
+    worker.on('error', (err) => gone(new Error(`The sync worker failed: ${err.message}`)));
+    worker.on('exit', (code) => gone(new Error(`The sync worker stopped (exit code ${code}).`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: PullWorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if ('json' in reply) p.resolve(reply.json);
+    else p.reject(pullWorkerError(reply.error));
+  }
+
+  private failAll(err: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(err);
+  }
+}

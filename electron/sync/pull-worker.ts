@@ -1,0 +1,90 @@
+/**
+ * The pull worker's thread (see pull-worker-client.ts): POSTs a pull, checks the answer with
+ * pullResponseSchema and hands back what the schema produced, as JSON text. Built on its own
+ * (scripts/build.mjs) next to the host and the Electron main process.
+ *
+ * It reads ahead: after a page that says `more`, it asks for the next ones (up to READ_AHEAD
+ * pages along the cursor chain) while the main thread writes, and answers the main thread's
+ * request for one of them from there. Any other request (another cursor, refresh targets, another
+ * session) drops what was read ahead, as does age (a sync that stopped between pages starts the
+ * next one with fresh answers). A pull only reads, so a page read twice or never used changes
+ * nothing on the server.
+ */
+import { parentPort } from 'node:worker_threads';
+import { z } from 'zod';
+import { pullResponseSchema } from '../../shared/sync/protocol';
+import type { PullWorkerError, PullWorkerReply, PullWorkerRequest } from './pull-worker-client';
+import { postJson, ServerError, ServerUnreachableError } from './transport';
+
+/** Pages read ahead of the main thread (2,000 rows each, a few MB). */
+const READ_AHEAD = 2;
+/** A page read ahead and not asked for within this long is dropped (the sync stopped early). */
+const READ_AHEAD_MAX_AGE_MS = 10_000;
+
+type Page = { json: string; cursor: string; more: boolean } | { error: PullWorkerError };
+type Request = Omit<PullWorkerRequest, 'id'>;
+
+function errorOf(err: unknown): PullWorkerError {
+  if (err instanceof ServerUnreachableError) return { type: 'unreachable', message: err.message };
+  if (err instanceof ServerError) return { type: 'server', status: err.status, body: err.body };
+  if (err instanceof z.ZodError)
+    return {
+      type: 'failed',
+      message: `The server's answer to a pull is not valid: ${z.prettifyError(err)}`,
+    };
+  return { type: 'failed', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function fetchPage(req: Request): Promise<Page> {
+  try {
+    const data = pullResponseSchema.parse(
+      await postJson(req.url, req.body, req.token, req.timeoutMs),
+    );
+    return { json: JSON.stringify(data), cursor: data.cursor, more: data.more };
+  } catch (err) {
+    return { error: errorOf(err) };
+  }
+}
+
+/** What identifies a request that reading ahead can answer (none with refresh targets). */
+function keyOf(req: Request): string | null {
+  if (req.body.refresh?.length) return null;
+  const { clientId, cursor = '', limit = null } = req.body;
+  return JSON.stringify([req.url, req.token, clientId, cursor, limit]);
+}
+
+/** Pages asked for ahead, in cursor order, with the requests that ask for them. */
+let ahead: { key: string; req: Request; page: Promise<Page>; at: number }[] = [];
+
+/** Asks for the page after `page` (and, as each arrives, the next) until READ_AHEAD wait. */
+function readAhead(req: Request, page: Page): void {
+  if ('error' in page || !page.more || ahead.length >= READ_AHEAD) return;
+  const next: Request = { ...req, body: { ...req.body, cursor: page.cursor, refresh: [] } };
+  const key = keyOf(next);
+  if (key === null || ahead.some((a) => a.key === key)) return;
+  const entry = { key, req: next, page: fetchPage(next), at: Date.now() };
+  ahead.push(entry);
+  void entry.page.then((p) => {
+    if (ahead.includes(entry)) readAhead(next, p);
+  });
+}
+
+async function serve(req: PullWorkerRequest): Promise<PullWorkerReply> {
+  const key = keyOf(req);
+  const now = Date.now();
+  if (ahead.some((a) => now - a.at > READ_AHEAD_MAX_AGE_MS)) ahead = [];
+  const at = key === null ? -1 : ahead.findIndex((a) => a.key === key);
+  const hit = ahead[at];
+  // What was read ahead before the requested page, or on another chain, is of no use any more.
+  ahead = hit ? ahead.slice(at + 1) : [];
+  const page = await (hit?.page ?? fetchPage(req));
+  // A place is free again: the chain goes on from its last page (or from this one).
+  const last = ahead[ahead.length - 1];
+  if (!last) readAhead(req, page);
+  else void last.page.then((p) => ahead.includes(last) && readAhead(last.req, p));
+  return 'error' in page ? { id: req.id, error: page.error } : { id: req.id, json: page.json };
+}
+
+parentPort?.on('message', (req: PullWorkerRequest) => {
+  void serve(req).then((reply) => parentPort?.postMessage(reply));
+});

@@ -1,0 +1,115 @@
+/**
+ * The pull worker (electron/sync/pull-worker.ts, as built into out/): what goes wrong on its
+ * thread reaches the engine as the errors it knows (an unreachable server is OFFLINE, a refusal is
+ * the server's error, an answer that breaks the protocol is said so), and a worker that dies fails
+ * the pulls waiting on it instead of leaving them hanging, and is replaced on the next pull.
+ */
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PullWorker } from '../../../electron/sync/pull-worker-client';
+import { ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
+import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
+import { ADMIN, startTestServer, type TestServer } from '../server/support';
+
+/** A loopback HTTP server that answers every request with `status` and `body`. */
+async function answering(status: number, body: string): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+const pullBody = { clientId: 'pull-worker-test', cursor: '', refresh: [], limit: 10 };
+
+describe('pull worker', () => {
+  let server: TestServer;
+  const cores: TestCore[] = [];
+  const workers: PullWorker[] = [];
+  const worker = (file = PULL_WORKER_FILE) => {
+    const w = new PullWorker(file);
+    workers.push(w);
+    return w;
+  };
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+  });
+  afterEach(() => {
+    while (cores.length) cores.pop()?.close();
+    while (workers.length) workers.pop()?.close();
+  });
+  afterAll(async () => server?.close());
+
+  it('pulls through the worker on a desktop, and reports an unreachable server as offline', async () => {
+    const core = openTestCore(undefined, { pullWorkerFile: PULL_WORKER_FILE });
+    core.syncApp.close();
+    cores.push(core);
+    await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
+    expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
+    expect(core.sync.state.get('cursor')).toMatch(/^c:/);
+
+    const gone = await answering(200, '{}');
+    gone.close();
+    core.sync.state.set('serverUrl', gone.url);
+    const report = await core.sync.syncOnce();
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatch(
+      /^OFFLINE: The server at http:\/\/127\.0\.0\.1:\d+ cannot be reached/,
+    );
+  });
+
+  it('gives back the server refusal and a broken answer as the engine knows them', async () => {
+    const refusing = await answering(
+      401,
+      JSON.stringify({ code: 'UNAUTHORIZED', message: 'The session has ended.' }),
+    );
+    const broken = await answering(200, JSON.stringify({ changes: 'not a list', more: 'yes' }));
+    try {
+      const w = worker();
+      const refused = await w.pull(`${refusing.url}/v1/sync/pull`, pullBody, 't', 5000).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(ServerError);
+      expect(refused).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+
+      const bad = await w.pull(`${broken.url}/v1/sync/pull`, pullBody, 't', 5000).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(bad).toBeInstanceOf(Error);
+      expect(bad).not.toBeInstanceOf(ServerUnreachableError);
+      expect((bad as Error).message).toContain("The server's answer to a pull is not valid");
+      expect((bad as Error).message).toContain('changes');
+    } finally {
+      refusing.close();
+      broken.close();
+    }
+  });
+
+  it('fails the pulls of a worker that dies, starts another on the next pull, and stops', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-dying-worker-'));
+    const file = path.join(dir, 'dies.cjs');
+    // A worker that dies on every request it gets.
+    fs.writeFileSync(
+      file,
+      "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n",
+    );
+    const w = worker(file);
+    for (let round = 0; round < 2; round++)
+      await expect(w.pull(`${server.url}/v1/sync/pull`, pullBody, null, 5000)).rejects.toThrow(
+        'The sync worker stopped (exit code 3).',
+      );
+    w.close();
+    await expect(w.pull(`${server.url}/v1/sync/pull`, pullBody, null, 5000)).rejects.toThrow(
+      'The sync worker was stopped.',
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
