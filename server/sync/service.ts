@@ -13,7 +13,6 @@ import type {
   PullResponse,
   PushResponse,
   RowChange,
-  SyncTenant,
 } from '../../shared/sync/protocol';
 import { inSubtree, roleAllows } from '../../shared/sync/roles';
 import type { Command } from '../../shared/sync/commands';
@@ -21,7 +20,7 @@ import { isConstraintError, type SqlDb, type SqlTransaction, type SqlValue } fro
 import type { Principal } from '../auth/accounts';
 import { DeferredWriteConflict, PushChunk } from './chunk';
 import { runCommand } from './commands';
-import { subtreeHi, toSyncTenant, type ServerTenant } from './store';
+import { subtreeHi, tenantChangeJsonSql, toSyncTenant, type ServerTenant } from './store';
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
 import {
   recordChangeJson,
@@ -46,7 +45,11 @@ interface RecordPageRow {
 type RecordChangeOut =
   | { op: 'record'; kind: RecordKind; json: string | Buffer }
   | Extract<RowChange, { op: 'recordDelete' }>;
-export type ChangeOut = RowChange | RecordChangeOut;
+/** A tenant of a snapshot page, as JSON built by the database (tenantChangeJsonSql). */
+type TenantChangeOut =
+  | Exclude<RowChange, { op: 'record' | 'recordDelete' }>
+  | { op: 'upsert'; json: string | Buffer; depth: number; path: string };
+export type ChangeOut = TenantChangeOut | RecordChangeOut;
 
 /** A pull's answer before it is written out: a PullResponse (see pullReplyJson). */
 export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] };
@@ -439,7 +442,7 @@ export class SyncService {
       .filter((r): r is ServerTenant => r !== undefined)
       .map(toSyncTenant);
 
-    const changes = new Map<string, RowChange>();
+    const changes = new Map<string, TenantChangeOut>();
     const put = (id: string, row: ServerTenant | undefined) => {
       changes.set(
         id,
@@ -486,11 +489,18 @@ export class SyncService {
       let inRecords = cursor.kind === 'records';
       let page: string | null = null;
       if (cursor.kind === 'snapshot') {
-        const rows = await this.db.all<ServerTenant>(
-          'SELECT * FROM tenants WHERE path >= ? AND path > ? AND path < ? ORDER BY path LIMIT ?',
+        const rows = await this.db.all<{
+          id: string;
+          path: string;
+          depth: number;
+          json: string | Buffer;
+        }>(
+          `SELECT id, path, depth, ${tenantChangeJsonSql(this.db.dialect)} AS json FROM tenants
+           WHERE path >= ? AND path > ? AND path < ? ORDER BY path LIMIT ?`,
           [scope, cursor.after, subtreeHi(scope), req.limit],
         );
-        for (const r of rows) put(r.id, r);
+        for (const { id, path, depth, json } of rows)
+          changes.set(id, { op: 'upsert', json, depth, path });
         room -= rows.length;
         const last = rows[rows.length - 1];
         if (room === 0 && last) page = `s:${base}:${last.path}`;
@@ -579,9 +589,14 @@ export class SyncService {
     // the roles granting rights on them, then the users in those roles).
     const list = [...changes.values()];
     const deletes = list.filter((c) => c.op === 'delete');
+    const place = (c: Extract<TenantChangeOut, { op: 'upsert' }>) => ('json' in c ? c : c.row);
     const upserts = list
-      .filter((c): c is { op: 'upsert'; row: SyncTenant } => c.op === 'upsert')
-      .sort((a, b) => a.row.depth - b.row.depth || (a.row.path < b.row.path ? -1 : 1));
+      .filter((c) => c.op === 'upsert')
+      .sort((a, b) => {
+        const x = place(a);
+        const y = place(b);
+        return x.depth - y.depth || (x.path < y.path ? -1 : 1);
+      });
     const records = [...recordChanges.values()];
     const recordDeletes = records.filter((c) => c.op === 'recordDelete');
     const recordUpserts = RECORD_KINDS.flatMap((kind) =>

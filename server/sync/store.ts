@@ -58,6 +58,31 @@ export function toSyncTenant(t: ServerTenant): SyncTenant {
   };
 }
 
+/**
+ * The SQL expression that builds a snapshot's `{op: 'upsert', row: SyncTenant}` in the database,
+ * as toSyncTenant and JSON.stringify would (same keys, same order): on SQLite as UTF-8 bytes (a
+ * BLOB: a Buffer that goes into the answer as it is), on PostgreSQL as text.
+ */
+export function tenantChangeJsonSql(dialect: 'sqlite' | 'postgres'): string {
+  const fields = (ownDisabled: string, overrides: string, business: string) =>
+    `'id', id, 'kind', kind, 'parentId', parent_id, 'path', path, 'depth', depth, 'name', name,
+     'contactPerson', contact_person, 'email', email, 'phone', phone, 'address', address,
+     'timeZone', time_zone, 'notes', notes, 'ownDisabled', ${ownDisabled},
+     'disabledBy', disabled_by, 'moduleOverrides', ${overrides}, 'business', ${business},
+     'createdAt', created_at, 'updatedAt', updated_at`;
+  if (dialect === 'sqlite')
+    return `CAST(json_object('op', 'upsert', 'row', json_object(${fields(
+      "json(CASE WHEN own_disabled = 1 THEN 'true' ELSE 'false' END)",
+      "CASE WHEN json_type(module_overrides) = 'object' THEN json(module_overrides) ELSE json_object() END",
+      'json(business)',
+    )})) AS BLOB)`;
+  return `json_build_object('op', 'upsert', 'row', json_build_object(${fields(
+    'own_disabled = 1',
+    "CASE WHEN json_typeof(module_overrides::json) = 'object' THEN module_overrides::json ELSE '{}'::json END",
+    'business::json',
+  )}))::text`;
+}
+
 /** The tenant columns, in the order a multi-row INSERT lists them. */
 const TENANT_COLUMNS = [
   'id',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tenantChangeJsonSql, toSyncTenant, type ServerTenant } from '../../../server/sync/store';
 import {
   ADMIN,
   RawClient,
@@ -179,6 +180,38 @@ describe.each(list)('sync protocol on %s', (backend) => {
     expect(all.upserts.size).toBeGreaterThan(3);
     const again = await a.pull('c:999999999');
     expect(again.body.snapshot).toBe(true);
+  });
+
+  it('builds a snapshot tenant in the database exactly as toSyncTenant does', async () => {
+    const a = new RawClient(server.url, token);
+    const odd = 'Quote " backslash \\ tab \t newline \n é 東京 😀';
+    const results = await a.push([
+      a.mutation('tenants.create', integratorArgs('i-json', `${odd} partner`)),
+      a.mutation('tenants.create', customerArgs('c-json', odd, 'i-json')),
+      a.mutation('tenants.update', { id: 'c-json', notes: odd, phone: '+49 (30) 1234' }),
+      a.mutation('modules.set', { tenantId: 'c-json', moduleId: 'archive', enabled: false }),
+      a.mutation('business.set', {
+        tenantId: 'i-json',
+        settings: { storagePricePerGbMonth: 1.5, trafficPricePerGb: 0, currency: 'EUR', plans: [] },
+      }),
+      a.mutation('tenants.disable', { id: 'c-json' }),
+    ]);
+    expect(results.body).toMatchObject({ results: Array(6).fill({ status: 'applied' }) });
+    const rows = await server.db.all<ServerTenant & { built: string | Buffer }>(
+      `SELECT *, ${tenantChangeJsonSql(server.db.dialect)} AS built FROM tenants`,
+    );
+    expect(rows.length).toBeGreaterThan(2);
+    for (const { built, ...row } of rows)
+      expect(JSON.parse(built.toString())).toEqual({ op: 'upsert', row: toSyncTenant(row) });
+    const odd1 = rows.find((r) => r.id === 'c-json');
+    expect(odd1).toMatchObject({ own_disabled: 1 });
+    expect(JSON.parse((odd1?.built ?? '').toString())).toMatchObject({
+      row: { name: odd, notes: odd, ownDisabled: true, moduleOverrides: { archive: false } },
+    });
+    const partner = rows.find((r) => r.id === 'i-json');
+    expect(JSON.parse((partner?.built ?? '').toString())).toMatchObject({
+      row: { business: { storagePricePerGbMonth: 1.5, currency: 'EUR' } },
+    });
   });
 
   it('refuses malformed, oversized and unknown input with a clear 4xx, writing nothing', async () => {
