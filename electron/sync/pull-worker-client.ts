@@ -30,6 +30,8 @@ export type PullWorkerError =
 
 export type PullWorkerReply = { id: number; json: string } | { id: number; error: PullWorkerError };
 
+const STOPPED = 'The sync worker was stopped.';
+
 interface Pending {
   resolve: (json: string) => void;
   reject: (err: Error) => void;
@@ -69,12 +71,12 @@ export class PullWorker {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    this.failAll(new ServerUnreachableError('The sync worker was stopped.'));
+    this.failAll(new ServerUnreachableError(STOPPED));
     void worker?.terminate();
   }
 
   private request(req: Omit<PullWorkerRequest, 'id'>): Promise<string> {
-    if (this.closed) return Promise.reject(new Error('The sync worker was stopped.'));
+    if (this.closed) return Promise.reject(new ServerUnreachableError(STOPPED));
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<string>((resolve, reject) => {

@@ -407,13 +407,15 @@ export class SyncService {
             limit,
           ],
         );
-    const left = new Map<RecordKind, string[]>();
-    for (const r of rows)
-      if (r.json === null) left.set(r.kind, [...(left.get(r.kind) ?? []), r.id]);
-    for (const [kind, ids] of left) {
-      const full = await this.recordsById(kind, ids);
-      for (const r of rows) {
-        const row = r.kind === kind && r.json === null ? full.get(r.id) : undefined;
+    const missing = rows.filter((r) => r.json === null);
+    for (const kind of new Set(missing.map((r) => r.kind))) {
+      const ofKind = missing.filter((r) => r.kind === kind);
+      const full = await this.recordsById(
+        kind,
+        ofKind.map((r) => r.id),
+      );
+      for (const r of ofKind) {
+        const row = full.get(r.id);
         if (row) r.json = recordChangeJson(row, hideSecrets);
       }
     }
