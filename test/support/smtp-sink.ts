@@ -29,6 +29,8 @@ export class SmtpSink {
   port = 0;
   private server: SMTPServer | undefined;
   private readonly closed = new Set<string>();
+  /** Server errors other than a client resetting its connection. */
+  readonly errors: Error[] = [];
 
   constructor(private readonly options: { answerDelayMs?: number } = {}) {}
 
@@ -67,6 +69,11 @@ export class SmtpSink {
           }, this.options.answerDelayMs ?? 0);
         });
       },
+    });
+    // A client killed mid-conversation (the kill -9 tests) resets its connection: smtp-server
+    // reports that on the server object, which would otherwise be an uncaught exception.
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') this.errors.push(err);
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
