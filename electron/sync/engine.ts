@@ -103,6 +103,8 @@ export class SyncEngine {
   private tenancy: TenancyService | undefined;
   private replaying = false;
   private running: Promise<SyncReport> | null = null;
+  /** The sync that follows the running one (syncOnce). */
+  private next: Promise<SyncReport> | null = null;
   private customTransport: SyncTransport | undefined;
   /** Set on each recorded mutation: the background loop syncs soon after. */
   onRecorded: (() => void) | undefined;
@@ -379,12 +381,22 @@ export class SyncEngine {
     }
   }
 
-  /** One sync: push everything pending, then pull until up to date. Never runs twice at once. */
+  /**
+   * One sync: push everything pending, then pull until up to date. Never runs twice at once: asked
+   * while one runs, it answers with a sync that starts after that one (one for all who ask
+   * meanwhile), so what was pushed or changed before the call is in its answer.
+   */
   syncOnce(): Promise<SyncReport> {
-    this.running ??= this.runSync().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    const start = () =>
+      (this.running = this.runSync().finally(() => {
+        this.running = null;
+      }));
+    if (!this.running) return start();
+    this.next ??= this.running.then(
+      () => ((this.next = null), start()),
+      () => ((this.next = null), start()),
+    );
+    return this.next;
   }
 
   private async runSync(): Promise<SyncReport> {
