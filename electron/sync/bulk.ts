@@ -18,74 +18,32 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import type { RowChange, SyncTenant } from '../../shared/sync/protocol';
-import type { CameraFields, SyncRecord } from '../../shared/sync/records';
 import { TENANT_INSERT_COLUMNS } from '../tenancy/repository';
 import { tenantRecordOf, type ServerRowWriter } from './apply';
-
-type CameraRecord = Extract<SyncRecord, { kind: 'camera' }>;
-type SqlValue = string | number | null;
-
-const CAMERA_COLUMNS = [
-  'id',
-  'customer_id',
-  'name',
-  'kind',
-  'address',
-  'model',
-  'enabled',
-  'recording',
-  'created_at',
-  'updated_at',
-  'xaddr',
-  'endpoint_ref',
-  'device_info',
-  'mac',
-  'profiles',
-  'stream_uri',
-  'recording_profile',
-  'username',
-  'pnp_cloud_id',
-] as const;
-
-/** Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. */
-const ROWS_PER_INSERT = 500;
+import {
+  CAMERA_COLUMNS,
+  CAMERA_ENABLED,
+  CAMERA_ID,
+  CAMERA_RECORDING,
+  CAMERA_TENANT,
+  CAMERA_WIDTH,
+  cameraRecordOfRow,
+  pushCameraRow,
+  type CameraRows,
+  type SqlValue,
+} from './camera-rows';
 
 const isUniqueError = (err: unknown) => {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 };
 
+/** Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. */
+const ROWS_PER_INSERT = 500;
+
 function pushTenant(t: SyncTenant, out: SqlValue[]): void {
   const row = tenantRecordOf(t);
   for (const column of TENANT_INSERT_COLUMNS) out.push(row[column]);
-}
-
-/** The camera row as LocalRecords.writeCamera writes it; `recording` as its upsert computes it. */
-function pushCamera(r: CameraRecord, tenantDisabled: boolean, out: SqlValue[]): void {
-  // Positional, in CAMERA_COLUMNS order, without a row object per camera: this is the hot loop of
-  // a first snapshot (500,000 cameras in the benchmark).
-  const c: CameraFields = r.data;
-  out.push(
-    r.id,
-    r.tenantId,
-    c.name,
-    c.kind,
-    c.address,
-    c.model,
-    c.enabled ? 1 : 0,
-    c.enabled && !tenantDisabled ? 1 : 0,
-    r.createdAt,
-    r.updatedAt,
-    c.xaddr,
-    c.endpointRef,
-    c.deviceInfo === null ? null : JSON.stringify(c.deviceInfo),
-    c.mac,
-    JSON.stringify(c.profiles),
-    c.streamUri,
-    c.recordingProfile,
-    c.username,
-    c.pnpCloudId,
-  );
 }
 
 /** Writes snapshot pages: new tenants and cameras in bulk, everything else row by row. */
@@ -124,16 +82,17 @@ export class SnapshotBulkWriter {
 
   /**
    * Applies a snapshot page (inside the caller's transaction), in the server's order: deletes,
-   * tenants parents first, cameras, then roles and users. Answers the touched tenant ids.
+   * tenants parents first, cameras, then roles and users. The page's cameras may come as rows
+   * already (the pull worker packs them). Answers the touched tenant ids.
    */
-  apply(changes: readonly RowChange[]): { applied: string[] } {
+  apply(changes: readonly RowChange[], rows: CameraRows | null = null): { applied: string[] } {
     const tenants: SyncTenant[] = [];
-    const cameras: CameraRecord[] = [];
+    const cameras: SqlValue[] = rows ? rows.values : [];
     const deletes: RowChange[] = [];
     const later: RowChange[] = [];
     for (const c of changes) {
       if (c.op === 'upsert') tenants.push(c.row);
-      else if (c.op === 'record' && c.record.kind === 'camera') cameras.push(c.record);
+      else if (c.op === 'record' && c.record.kind === 'camera') pushCameraRow(c.record, cameras);
       else if (c.op === 'record') later.push(c);
       else deletes.push(c);
     }
@@ -190,40 +149,69 @@ export class SnapshotBulkWriter {
   }
 
   /** Cameras new here in bulk (their tenant here), the others row by row. */
-  private cameras(page: readonly CameraRecord[]): string[] {
-    if (!page.length) return [];
-    const tenantIds = [...new Set(page.map((r) => r.tenantId))];
+  private cameras(page: SqlValue[]): string[] {
+    const count = page.length / CAMERA_WIDTH;
+    if (!count) return [];
+    const tenantOf = (row: number) => page[row * CAMERA_WIDTH + CAMERA_TENANT] as string;
+    const tenantIds = new Set<string>();
+    for (let row = 0; row < count; row++) tenantIds.add(tenantOf(row));
     const disabled = new Map(
       (
-        this.s.tenantStates.all(JSON.stringify(tenantIds)) as {
+        this.s.tenantStates.all(JSON.stringify([...tenantIds])) as {
           id: string;
           disabled_by: string | null;
         }[]
       ).map((t) => [t.id, t.disabled_by !== null]),
     );
-    // As the row-by-row path: a camera whose tenant is not here is skipped.
-    const candidates = page.filter((r) => disabled.has(r.tenantId));
+    // As the row-by-row path: a camera whose tenant is not here is skipped; one of a disabled
+    // tenant does not record.
+    let candidates = page;
+    if (disabled.size < tenantIds.size) {
+      candidates = [];
+      for (let row = 0; row < count; row++) {
+        if (!disabled.has(tenantOf(row))) continue;
+        const at = row * CAMERA_WIDTH;
+        for (let k = at; k < at + CAMERA_WIDTH; k++) candidates.push(page[k] as SqlValue);
+      }
+    }
+    for (let at = 0; at < candidates.length; at += CAMERA_WIDTH) {
+      if (disabled.get(candidates[at + CAMERA_TENANT] as string))
+        candidates[at + CAMERA_RECORDING] = 0;
+      else candidates[at + CAMERA_RECORDING] = candidates[at + CAMERA_ENABLED] as number;
+    }
     const inserted = this.insertCameras(candidates, disabled);
-    const applied = new Set(candidates.filter((r) => inserted?.has(r.id)).map((r) => r.tenantId));
-    for (const r of page)
-      if (!inserted?.has(r.id) && this.rows.records.apply(r)) applied.add(r.tenantId);
+    const applied = new Set<string>();
+    for (let row = 0; row < count; row++) {
+      const id = page[row * CAMERA_WIDTH + CAMERA_ID] as string;
+      if (inserted?.has(id)) applied.add(tenantOf(row));
+      else if (this.rows.records.apply(cameraRecordOfRow(page, row))) applied.add(tenantOf(row));
+    }
     return [...applied];
   }
 
-  /** As insertTenants; the owners' camera counts are recounted once. */
+  /** As insertTenants (rows: CAMERA_WIDTH values each); the owners' camera counts are recounted once. */
   private insertCameras(
-    rows: readonly CameraRecord[],
-    disabled: ReadonlyMap<string, boolean>,
+    rows: readonly SqlValue[],
+    tenants: ReadonlyMap<string, boolean>,
   ): Set<string> | null {
     return this.inSavepoint(() => {
       const last = this.s.lastCameraRowid.get() as number;
       this.s.deferCounts.run();
-      const count = this.insertAll('cameras', CAMERA_COLUMNS, rows, (r, out) =>
-        pushCamera(r, disabled.get(r.tenantId) === true, out),
-      );
-      this.s.recountCameras.run(JSON.stringify([...new Set(rows.map((r) => r.tenantId))]));
+      const total = rows.length / CAMERA_WIDTH;
+      let count = 0;
+      for (let row = 0; row < total; row += ROWS_PER_INSERT) {
+        const end = Math.min(total, row + ROWS_PER_INSERT);
+        count += this.insertStatement('cameras', CAMERA_COLUMNS, end - row).run(
+          rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
+        ).changes;
+      }
+      this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
       this.s.resumeCounts.run();
-      if (count === rows.length) return new Set(rows.map((r) => r.id));
+      const ids = new Set<string>();
+      if (count === total) {
+        for (let at = CAMERA_ID; at < rows.length; at += CAMERA_WIDTH) ids.add(rows[at] as string);
+        return ids;
+      }
       return new Set(this.s.camerasAfter.all(last) as string[]);
     });
   }

@@ -17,6 +17,7 @@ import type {
   LoginResponse,
   MutationResult,
   PullResponse,
+  RowChange,
 } from '../../shared/sync/protocol';
 import { MAX_PUSH_BATCH, MAX_REFRESH } from '../../shared/sync/protocol';
 import { Outbox } from './outbox';
@@ -24,10 +25,13 @@ import { SyncState } from './state';
 import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
 import { SnapshotBulkWriter } from './bulk';
+import { CAMERA_ID, CAMERA_WIDTH, cameraRecordOfRow, type CameraRows } from './camera-rows';
 import type { LocalRecords } from './records';
 import {
   HttpTransport,
   type PullOffload,
+  type PulledPage,
+  pulledPage,
   ServerError,
   ServerUnreachableError,
   login,
@@ -514,14 +518,15 @@ export class SyncEngine {
     const changed = new Set<string>();
     const limit = this.options.pullLimit ?? PULL_PAGE;
     // The next page, asked for while this one is written: the server reads and sends it meanwhile.
-    let ahead: { cursor: string; reply: Promise<PullResponse> } | null = null;
+    let ahead: { cursor: string; reply: Promise<PullResponse | PulledPage> } | null = null;
     for (let page = 0; page < 100_000; page++) {
       const cursor = this.state.get('cursor') ?? '';
       const refresh = this.state.getJson<RefreshTarget[]>('refresh', []).slice(0, MAX_REFRESH);
-      const res: PullResponse =
+      const res = pulledPage(
         ahead && ahead.cursor === cursor && refresh.length === 0
           ? await ahead.reply
-          : await transport.pull({ clientId, cursor, refresh, limit });
+          : await transport.pull({ clientId, cursor, refresh, limit }),
+      );
       ahead = null;
       if (res.more && refresh.length === 0) {
         const reply = transport.pull({ clientId, cursor: res.cursor, refresh: [], limit });
@@ -538,18 +543,22 @@ export class SyncEngine {
         if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:'))
           this.db.prepare('DELETE FROM sync_snapshot_seen').run();
         for (const row of res.chain) this.writer.upsert(row);
+        const rows = res.cameraRows;
         const { applied } =
           res.snapshot && this.bulkSnapshots
-            ? this.bulk.apply(res.changes)
-            : this.writer.apply(res.changes);
+            ? this.bulk.apply(res.changes, rows)
+            : this.writer.apply(withCameraRecords(res.changes, rows));
         for (const id of applied) changed.add(id);
-        report.pulled += res.changes.length;
+        report.pulled += res.changes.length + (rows?.at.length ?? 0);
         if (res.snapshot) {
           const seen = res.chain.map((row) => row.id);
           for (const c of res.changes) {
             if (c.op === 'upsert') seen.push(c.row.id);
             else if (c.op === 'record') seen.push(`${c.record.kind}:${c.record.id}`);
           }
+          if (rows)
+            for (let i = CAMERA_ID; i < rows.values.length; i += CAMERA_WIDTH)
+              seen.push(`camera:${rows.values[i] as string}`);
           this.db
             .prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) SELECT value FROM json_each(?)')
             .run(JSON.stringify(seen));
@@ -638,6 +647,19 @@ export class SyncEngine {
       this.replaying = false;
     }
   }
+}
+
+/** The page's changes with its camera rows back in place as records (the row-by-row path). */
+function withCameraRecords(changes: RowChange[], rows: CameraRows | null): RowChange[] {
+  if (!rows) return changes;
+  const all: RowChange[] = [];
+  let next = 0;
+  rows.at.forEach((at, row) => {
+    while (all.length < at && next < changes.length) all.push(changes[next++] as RowChange);
+    all.push({ op: 'record', record: cameraRecordOfRow(rows.values, row) });
+  });
+  while (next < changes.length) all.push(changes[next++] as RowChange);
+  return all;
 }
 
 function replay(t: TenancyService, records: LocalRecords, c: Command, now: string): void {

@@ -3,9 +3,9 @@
  * and 500,000 cameras in the benchmark); receiving it, decoding it and checking it against the
  * protocol's schemas is a third of the desktop's work, and on the main thread it competes with
  * writing the pages (and with the UI's requests). The worker (pull-worker.ts) fetches a page,
- * parses it, checks it with pullResponseSchema and hands back the checked answer as JSON text;
- * here that text is parsed once more, which costs a fraction of what the worker did. While the
- * main thread writes one page, the worker receives and checks the next.
+ * parses it, checks it with pullResponseSchema and hands back the checked answer: a snapshot
+ * page's cameras as rows ready to insert (camera-rows.ts), the rest as JSON text parsed here
+ * once more. While the main thread writes one page, the worker receives and checks the next.
  *
  * Errors come back as data and are thrown here as the transport's own errors, so the engine
  * treats them exactly as it does without the worker.
@@ -13,7 +13,8 @@
 import { Worker } from 'node:worker_threads';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { PullRequest, PullResponse } from '../../shared/sync/protocol';
-import { ServerError, ServerUnreachableError } from './transport';
+import { unpackCameraRows, type PackedCameraRows } from './camera-rows';
+import { ServerError, ServerUnreachableError, type PulledPage } from './transport';
 
 export interface PullWorkerRequest {
   id: number;
@@ -28,12 +29,19 @@ export type PullWorkerError =
   | { type: 'server'; status: number; body: ApiErrorBody }
   | { type: 'failed'; message: string };
 
-export type PullWorkerReply = { id: number; json: string } | { id: number; error: PullWorkerError };
+/** The checked answer: `json` without the camera records packed in `cameras` (if any). */
+export interface PullWorkerPage {
+  json: string;
+  cameras: PackedCameraRows | null;
+}
+
+export type PullWorkerReply =
+  ({ id: number } & PullWorkerPage) | { id: number; error: PullWorkerError };
 
 const STOPPED = 'The sync worker was stopped.';
 
 interface Pending {
-  resolve: (json: string) => void;
+  resolve: (page: PullWorkerPage) => void;
   reject: (err: Error) => void;
 }
 
@@ -60,10 +68,16 @@ export class PullWorker {
   constructor(private readonly file: string) {}
 
   /** The checked answer of POST `url` with `body`. */
-  async pull(url: string, body: PullRequest, token: string | null, timeoutMs: number) {
-    const json = await this.request({ url, body, token, timeoutMs });
+  async pull(
+    url: string,
+    body: PullRequest,
+    token: string | null,
+    timeoutMs: number,
+  ): Promise<PulledPage> {
+    const page = await this.request({ url, body, token, timeoutMs });
     // The worker checked this text's source with pullResponseSchema and wrote out what it produced.
-    return JSON.parse(json) as PullResponse;
+    const res = JSON.parse(page.json) as PullResponse;
+    return { ...res, cameraRows: page.cameras ? unpackCameraRows(page.cameras) : null };
   }
 
   /** Stops the worker; pulls still waiting fail. */
@@ -75,11 +89,11 @@ export class PullWorker {
     void worker?.terminate();
   }
 
-  private request(req: Omit<PullWorkerRequest, 'id'>): Promise<string> {
+  private request(req: Omit<PullWorkerRequest, 'id'>): Promise<PullWorkerPage> {
     if (this.closed) return Promise.reject(new ServerUnreachableError(STOPPED));
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<PullWorkerPage>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Only a pull in flight keeps the process alive.
       if (this.pending.size === 1) worker.ref();
@@ -108,7 +122,7 @@ export class PullWorker {
     if (!p) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if ('json' in reply) p.resolve(reply.json);
+    if ('json' in reply) p.resolve(reply);
     else p.reject(pullWorkerError(reply.error));
   }
 

@@ -1,6 +1,7 @@
 /**
  * The pull worker's thread (see pull-worker-client.ts): POSTs a pull, checks the answer with
- * pullResponseSchema and hands back what the schema produced, as JSON text. Built on its own
+ * pullResponseSchema and hands back what the schema produced: a snapshot page's camera records
+ * packed as rows (camera-rows.ts), everything else as JSON text. Built on its own
  * (scripts/build.mjs) next to the host and the Electron main process.
  *
  * It reads ahead: after a page that says `more`, it asks for the next ones (up to READ_AHEAD
@@ -12,8 +13,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { z } from 'zod';
-import { pullResponseSchema } from '../../shared/sync/protocol';
-import type { PullWorkerError, PullWorkerReply, PullWorkerRequest } from './pull-worker-client';
+import { pullResponseSchema, type PullResponse } from '../../shared/sync/protocol';
+import { packCameraRows, type CameraRecord } from './camera-rows';
+import type {
+  PullWorkerError,
+  PullWorkerPage,
+  PullWorkerReply,
+  PullWorkerRequest,
+} from './pull-worker-client';
 import { postJson, ServerError, ServerUnreachableError } from './transport';
 
 /** Pages read ahead of the main thread (2,000 rows each, a few MB). */
@@ -21,7 +28,7 @@ const READ_AHEAD = 2;
 /** A page read ahead and not asked for within this long is dropped (the sync stopped early). */
 const READ_AHEAD_MAX_AGE_MS = 10_000;
 
-type Page = { json: string; cursor: string; more: boolean } | { error: PullWorkerError };
+type Page = (PullWorkerPage & { cursor: string; more: boolean }) | { error: PullWorkerError };
 type Request = Omit<PullWorkerRequest, 'id'>;
 
 function errorOf(err: unknown): PullWorkerError {
@@ -40,7 +47,24 @@ async function fetchPage(req: Request): Promise<Page> {
     const data = pullResponseSchema.parse(
       await postJson(req.url, req.body, req.token, req.timeoutMs),
     );
-    return { json: JSON.stringify(data), cursor: data.cursor, more: data.more };
+    if (!data.snapshot)
+      return { json: JSON.stringify(data), cameras: null, cursor: data.cursor, more: data.more };
+    // A snapshot page: its cameras go as rows, the bulk writer's input.
+    const changes: PullResponse['changes'] = [];
+    const cameras: CameraRecord[] = [];
+    const at: number[] = [];
+    data.changes.forEach((c, i) => {
+      if (c.op === 'record' && c.record.kind === 'camera') {
+        cameras.push(c.record);
+        at.push(i);
+      } else changes.push(c);
+    });
+    return {
+      json: JSON.stringify({ ...data, changes }),
+      cameras: cameras.length ? packCameraRows(cameras, at) : null,
+      cursor: data.cursor,
+      more: data.more,
+    };
   } catch (err) {
     return { error: errorOf(err) };
   }
@@ -82,9 +106,17 @@ async function serve(req: PullWorkerRequest): Promise<PullWorkerReply> {
   const last = ahead[ahead.length - 1];
   if (!last) readAhead(req, page);
   else void last.page.then((p) => ahead.includes(last) && readAhead(last.req, p));
-  return 'error' in page ? { id: req.id, error: page.error } : { id: req.id, json: page.json };
+  return 'error' in page
+    ? { id: req.id, error: page.error }
+    : { id: req.id, json: page.json, cameras: page.cameras };
 }
 
 parentPort?.on('message', (req: PullWorkerRequest) => {
-  void serve(req).then((reply) => parentPort?.postMessage(reply));
+  void serve(req).then((reply) =>
+    // The rows' ends move to the main thread rather than being copied.
+    parentPort?.postMessage(
+      reply,
+      'cameras' in reply && reply.cameras ? [reply.cameras.ends.buffer] : [],
+    ),
+  );
 });

@@ -9,6 +9,7 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../../shared/sync/protocol';
+import type { CameraRows } from './camera-rows';
 
 /** The server could not be reached (offline, refused, timed out): retry later. */
 export class ServerUnreachableError extends Error {
@@ -25,10 +26,23 @@ export class ServerError extends Error {
   }
 }
 
+/**
+ * A pull's answer as the pull worker hands it over: a snapshot page's camera records come as rows
+ * (camera-rows.ts), and `changes` holds the page's other changes.
+ */
+export interface PulledPage extends PullResponse {
+  cameraRows: CameraRows | null;
+}
+
+/** The answer as a PulledPage (an answer that is not one has no camera rows). */
+export function pulledPage(res: PullResponse | PulledPage): PulledPage {
+  return 'cameraRows' in res ? (res as PulledPage) : { ...res, cameraRows: null };
+}
+
 /** What the sync engine needs from the network; tests wrap it to lose and duplicate messages. */
 export interface SyncTransport {
   push(req: PushRequest): Promise<PushResponse>;
-  pull(req: PullRequest): Promise<PullResponse>;
+  pull(req: PullRequest): Promise<PullResponse | PulledPage>;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -91,7 +105,7 @@ export interface PullOffload {
     body: PullRequest,
     token: string | null,
     timeoutMs: number,
-  ): Promise<PullResponse>;
+  ): Promise<PulledPage>;
 }
 
 /** Push and pull over HTTP(S) with a session token. */
@@ -108,7 +122,7 @@ export class HttpTransport implements SyncTransport {
     return pushResponseSchema.parse(await postJson(url, req, this.token()));
   }
 
-  async pull(req: PullRequest): Promise<PullResponse> {
+  async pull(req: PullRequest): Promise<PullResponse | PulledPage> {
     const url = new URL('/v1/sync/pull', this.baseUrl).toString();
     if (this.offload) return this.offload.pull(url, req, this.token(), TIMEOUT_MS);
     return pullResponseSchema.parse(await postJson(url, req, this.token()));

@@ -225,6 +225,30 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(desktopRows(core)).toEqual(expected);
   });
 
+  it('writes cameras the pull worker packed as rows through the row-by-row path too', async () => {
+    const expected = await rowByRow();
+    // Row by row from the start: the packed cameras go back into their places in the page.
+    const slow = await connected(undefined, true);
+    slow.sync.useBulkSnapshots(false);
+    smallPages(slow, 7);
+    expect(await slow.sync.syncOnce()).toMatchObject({ ok: true });
+    expect(desktopRows(slow)).toEqual(expected);
+    // In bulk, onto a desktop that holds every row already (locally changed): each packed camera
+    // is turned back into its record for the upsert, and the server's values win.
+    const core = await connected(undefined, true);
+    smallPages(core, 7);
+    expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
+    core.sync.state.set('cursor', null);
+    core.db.prepare("UPDATE cameras SET name = 'Renamed here', recording = 0, xaddr = NULL").run();
+    smallPages(core, 1000);
+    const again = await core.sync.syncOnce();
+    expect(again).toMatchObject({ ok: true });
+    expect(again.pulled).toBeGreaterThanOrEqual(expected.cameras.length + expected.tenants.length);
+    checkSearchIndex(core);
+    expect(countsAreExact(core)).toBe(true);
+    expect(desktopRows(core)).toEqual(expected);
+  });
+
   it('writes rows the desktop already holds through the row-by-row path, with the same result', async () => {
     const expected = await rowByRow();
     const core = await connected();

@@ -1,0 +1,201 @@
+/**
+ * The camera records of a snapshot page as the rows the bulk writer inserts (bulk.ts), and the
+ * compact form in which the pull worker hands them to the main thread.
+ *
+ * A first pull brings half a million cameras. As objects, each one is built twice on the main
+ * thread (parsed from the worker's text, then spread into insert parameters); as rows, the worker
+ * does that work and the main thread only cuts the values out of one string: every value of a
+ * page's cameras one after another, with where each one ends in an Int32Array (transferred, not
+ * copied). Nothing here checks anything: the worker packs records that pullResponseSchema accepted.
+ */
+import type { SyncRecord } from '../../shared/sync/records';
+
+export type CameraRecord = Extract<SyncRecord, { kind: 'camera' }>;
+export type SqlValue = string | number | null;
+
+/** The columns of a camera row, in the order of its values. */
+export const CAMERA_COLUMNS = [
+  'id',
+  'customer_id',
+  'name',
+  'kind',
+  'address',
+  'model',
+  'enabled',
+  'recording',
+  'created_at',
+  'updated_at',
+  'xaddr',
+  'endpoint_ref',
+  'device_info',
+  'mac',
+  'profiles',
+  'stream_uri',
+  'recording_profile',
+  'username',
+  'pnp_cloud_id',
+] as const;
+
+/** Values per row. */
+export const CAMERA_WIDTH = CAMERA_COLUMNS.length;
+export const CAMERA_ID = 0;
+export const CAMERA_TENANT = 1;
+export const CAMERA_ENABLED = 6;
+/** `recording` is `enabled` here; the writer clears it for a camera of a disabled tenant. */
+export const CAMERA_RECORDING = 7;
+
+/** Camera rows: CAMERA_WIDTH values per row, and each row's position in its page's changes. */
+export interface CameraRows {
+  values: SqlValue[];
+  /** Where each row's record stood in the page's `changes` (the row-by-row path keeps that order). */
+  at: number[];
+}
+
+/** Camera rows as they cross from the worker: see the file's comment. */
+export interface PackedCameraRows {
+  text: string;
+  /** Where each value ends in `text`; -1: the value is null. */
+  ends: Int32Array<ArrayBuffer>;
+  at: number[];
+}
+
+/** Appends the camera's row as LocalRecords.writeCamera writes it (`recording` as `enabled`). */
+export function pushCameraRow(r: CameraRecord, out: SqlValue[]): void {
+  // Positional, in CAMERA_COLUMNS order, without a row object per camera.
+  const c = r.data;
+  const enabled = c.enabled ? 1 : 0;
+  out.push(
+    r.id,
+    r.tenantId,
+    c.name,
+    c.kind,
+    c.address,
+    c.model,
+    enabled,
+    enabled,
+    r.createdAt,
+    r.updatedAt,
+    c.xaddr,
+    c.endpointRef,
+    c.deviceInfo === null ? null : JSON.stringify(c.deviceInfo),
+    c.mac,
+    JSON.stringify(c.profiles),
+    c.streamUri,
+    c.recordingProfile,
+    c.username,
+    c.pnpCloudId,
+  );
+}
+
+/** The record a row was made from (the row-by-row path takes records). */
+export function cameraRecordOfRow(values: readonly SqlValue[], row: number): CameraRecord {
+  const v = (column: number) => values[row * CAMERA_WIDTH + column] ?? null;
+  const text = (column: number) => {
+    const value = v(column);
+    if (typeof value !== 'string')
+      throw new Error(`camera row ${row}: column ${column} is not text`);
+    return value;
+  };
+  const orNull = (column: number) => (v(column) === null ? null : text(column));
+  const deviceInfo = orNull(12);
+  return {
+    kind: 'camera',
+    id: text(CAMERA_ID),
+    tenantId: text(CAMERA_TENANT),
+    data: {
+      name: text(2),
+      kind: text(3) as CameraRecord['data']['kind'],
+      address: text(4),
+      model: text(5),
+      enabled: v(CAMERA_ENABLED) === 1,
+      xaddr: orNull(10),
+      endpointRef: orNull(11),
+      deviceInfo:
+        deviceInfo === null ? null : (JSON.parse(deviceInfo) as CameraRecord['data']['deviceInfo']),
+      mac: orNull(13),
+      profiles: JSON.parse(text(14)) as CameraRecord['data']['profiles'],
+      streamUri: orNull(15),
+      recordingProfile: orNull(16),
+      username: text(17),
+      pnpCloudId: orNull(18),
+    },
+    createdAt: text(8),
+    updatedAt: text(9),
+  };
+}
+
+/** The rows of these records (positions: where each stood in its page). */
+export function cameraRowsOf(records: readonly CameraRecord[], at: number[]): CameraRows {
+  const values: SqlValue[] = [];
+  for (const r of records) pushCameraRow(r, values);
+  return { values, at };
+}
+
+/**
+ * Packs camera records for the trip to the main thread (the worker's side): the values of
+ * pushCameraRow, in its order (a unit test holds the two together), the numbers as "0" or "1".
+ * Written out rather than through pushCameraRow: appending to one string costs a third less than
+ * collecting the values and joining them, and this runs for every camera of a first pull.
+ */
+export function packCameraRows(records: readonly CameraRecord[], at: number[]): PackedCameraRows {
+  const ends = new Int32Array(records.length * CAMERA_WIDTH);
+  let text = '';
+  let k = 0;
+  const put = (value: string | null) => {
+    if (value === null) {
+      ends[k++] = -1;
+      return;
+    }
+    text += value;
+    ends[k++] = text.length;
+  };
+  for (const r of records) {
+    const c = r.data;
+    const enabled = c.enabled ? '1' : '0';
+    put(r.id);
+    put(r.tenantId);
+    put(c.name);
+    put(c.kind);
+    put(c.address);
+    put(c.model);
+    put(enabled);
+    put(enabled);
+    put(r.createdAt);
+    put(r.updatedAt);
+    put(c.xaddr);
+    put(c.endpointRef);
+    put(c.deviceInfo === null ? null : JSON.stringify(c.deviceInfo));
+    put(c.mac);
+    put(JSON.stringify(c.profiles));
+    put(c.streamUri);
+    put(c.recordingProfile);
+    put(c.username);
+    put(c.pnpCloudId);
+  }
+  return { text, ends, at };
+}
+
+/** The rows a worker packed (the main thread's side): the values cut out of the text. */
+export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
+  const { text, ends } = packed;
+  if (ends.length % CAMERA_WIDTH !== 0 || ends.length / CAMERA_WIDTH !== packed.at.length)
+    throw new Error(`packed camera rows: ${ends.length} values for ${packed.at.length} rows`);
+  const values: SqlValue[] = new Array<SqlValue>(ends.length);
+  let start = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const end = ends[k] as number;
+    if (end < 0) {
+      values[k] = null;
+      continue;
+    }
+    const column = k % CAMERA_WIDTH;
+    values[k] =
+      column === CAMERA_ENABLED || column === CAMERA_RECORDING
+        ? Number(text.slice(start, end))
+        : text.slice(start, end);
+    start = end;
+  }
+  if (start !== text.length)
+    throw new Error(`packed camera rows: ${text.length - start} characters left over`);
+  return { values, at: packed.at };
+}
