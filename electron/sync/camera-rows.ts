@@ -38,11 +38,16 @@ export const CAMERA_COLUMNS = [
 
 /** Values per row. */
 export const CAMERA_WIDTH = CAMERA_COLUMNS.length;
-export const CAMERA_ID = 0;
-export const CAMERA_TENANT = 1;
-export const CAMERA_ENABLED = 6;
+/** Each column's place in a row. */
+const AT = Object.fromEntries(CAMERA_COLUMNS.map((column, i) => [column, i])) as Record<
+  (typeof CAMERA_COLUMNS)[number],
+  number
+>;
+export const CAMERA_ID = AT.id;
+export const CAMERA_TENANT = AT.customer_id;
+export const CAMERA_ENABLED = AT.enabled;
 /** `recording` is `enabled` here; the writer clears it for a camera of a disabled tenant. */
-export const CAMERA_RECORDING = 7;
+export const CAMERA_RECORDING = AT.recording;
 
 /** Camera rows: CAMERA_WIDTH values per row, and each row's position in its page's changes. */
 export interface CameraRows {
@@ -97,38 +102,31 @@ export function cameraRecordOfRow(values: readonly SqlValue[], row: number): Cam
     return value;
   };
   const orNull = (column: number) => (v(column) === null ? null : text(column));
-  const deviceInfo = orNull(12);
+  const deviceInfo = orNull(AT.device_info);
   return {
     kind: 'camera',
-    id: text(CAMERA_ID),
-    tenantId: text(CAMERA_TENANT),
+    id: text(AT.id),
+    tenantId: text(AT.customer_id),
     data: {
-      name: text(2),
-      kind: text(3) as CameraRecord['data']['kind'],
-      address: text(4),
-      model: text(5),
-      enabled: v(CAMERA_ENABLED) === 1,
-      xaddr: orNull(10),
-      endpointRef: orNull(11),
+      name: text(AT.name),
+      kind: text(AT.kind) as CameraRecord['data']['kind'],
+      address: text(AT.address),
+      model: text(AT.model),
+      enabled: v(AT.enabled) === 1,
+      xaddr: orNull(AT.xaddr),
+      endpointRef: orNull(AT.endpoint_ref),
       deviceInfo:
         deviceInfo === null ? null : (JSON.parse(deviceInfo) as CameraRecord['data']['deviceInfo']),
-      mac: orNull(13),
-      profiles: JSON.parse(text(14)) as CameraRecord['data']['profiles'],
-      streamUri: orNull(15),
-      recordingProfile: orNull(16),
-      username: text(17),
-      pnpCloudId: orNull(18),
+      mac: orNull(AT.mac),
+      profiles: JSON.parse(text(AT.profiles)) as CameraRecord['data']['profiles'],
+      streamUri: orNull(AT.stream_uri),
+      recordingProfile: orNull(AT.recording_profile),
+      username: text(AT.username),
+      pnpCloudId: orNull(AT.pnp_cloud_id),
     },
-    createdAt: text(8),
-    updatedAt: text(9),
+    createdAt: text(AT.created_at),
+    updatedAt: text(AT.updated_at),
   };
-}
-
-/** The rows of these records (positions: where each stood in its page). */
-export function cameraRowsOf(records: readonly CameraRecord[], at: number[]): CameraRows {
-  const values: SqlValue[] = [];
-  for (const r of records) pushCameraRow(r, values);
-  return { values, at };
 }
 
 /**

@@ -3,10 +3,11 @@ import fc from 'fast-check';
 import {
   CAMERA_WIDTH,
   cameraRecordOfRow,
-  cameraRowsOf,
   packCameraRows,
+  pushCameraRow,
   unpackCameraRows,
   type CameraRecord,
+  type SqlValue,
 } from '../../../electron/sync/camera-rows';
 import { syncRecordSchema } from '../../../shared/sync/records';
 
@@ -76,7 +77,9 @@ describe('camera rows', () => {
         // As postMessage moves it: the ends' buffer transferred.
         const moved = structuredClone(packed, { transfer: [packed.ends.buffer] });
         const rows = unpackCameraRows(moved);
-        expect(rows).toEqual(cameraRowsOf(records, at));
+        const values: SqlValue[] = [];
+        for (const r of records) pushCameraRow(r, values);
+        expect(rows).toEqual({ values, at });
         expect(rows.values).toHaveLength(records.length * CAMERA_WIDTH);
         records.forEach((r, i) => expect(cameraRecordOfRow(rows.values, i)).toEqual(r));
       }),
