@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, schemaVersion, type Db } from '../../electron/db/connection';
+import {
+  NEW_DATABASE_PAGE_SIZE,
+  openDatabase,
+  schemaVersion,
+  type Db,
+} from '../../electron/db/connection';
 import { MIGRATIONS, type Migration } from '../../electron/db/migrations';
 import { tempDataDir } from '../support/host-process';
 
@@ -44,6 +49,29 @@ describe('the local database', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(opened).toMatchObject({ fromVersion: 0, version: MIGRATIONS.length, backupFile: null });
+  });
+
+  it('creates a new database with 16 KiB pages and leaves an existing one at its own size', () => {
+    const fresh = path.join(tempDataDir(), 'fresh.sqlite');
+    db = openDatabase({ file: fresh }).db;
+    expect(db.pragma('page_size', { simple: true })).toBe(NEW_DATABASE_PAGE_SIZE);
+    db.close();
+    // Reopened: still its size, and the pragma on open changes nothing.
+    db = openDatabase({ file: fresh }).db;
+    expect(db.pragma('page_size', { simple: true })).toBe(NEW_DATABASE_PAGE_SIZE);
+    db.close();
+
+    // A database an older version created (SQLite's default 4 KiB pages, WAL, with data).
+    const older = path.join(tempDataDir(), 'older.sqlite');
+    const raw = new Database(older);
+    raw.pragma('journal_mode = WAL');
+    raw.exec("CREATE TABLE keep (x TEXT); INSERT INTO keep VALUES ('kept')");
+    expect(raw.pragma('page_size', { simple: true })).toBe(4096);
+    raw.close();
+    db = openDatabase({ file: older }).db;
+    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(db.prepare('SELECT x FROM keep').pluck().get()).toBe('kept');
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
   });
 
   it('migrates an older schema, keeps its data, and copies the file first', () => {
@@ -108,10 +136,13 @@ describe('the local database', () => {
   it('refuses a corrupt file with a message that says what to do', () => {
     const file = path.join(tempDataDir(), 'e.sqlite');
     seedV1(file);
-    // Overwrite the middle of the file: the header stays valid, the pages do not.
+    // Overwrite the second page (the file header says how large a page is): the header stays
+    // valid, the pages do not.
     const buf = fs.readFileSync(file);
+    const pageSize = buf.readUInt16BE(16);
+    expect(buf.length).toBeGreaterThanOrEqual(2 * pageSize);
     const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, Math.min(4096, buf.length - 4096));
+    fs.writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, pageSize);
     fs.closeSync(fd);
     expect(() => openDatabase({ file, migrations: v1 })).toThrow(
       /integrity check|malformed|not a database/i,
