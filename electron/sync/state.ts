@@ -9,6 +9,8 @@ export type SyncKey =
   | 'token'
   | 'account'
   | 'cursor'
+  /** '1' while a snapshot that began on a desktop without synced rows runs (engine.ts pullPages). */
+  | 'snapshotOntoEmpty'
   | 'refresh'
   | 'lastSyncAt'
   | 'lastError';

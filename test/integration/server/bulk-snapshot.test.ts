@@ -293,6 +293,56 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(resumed.pulls()).toBeLessThan(counted.pulls());
   });
 
+  it('remembers what a snapshot brought only where its end has rows to drop', async () => {
+    const expected = await rowByRow();
+    const seen = (core: TestCore) =>
+      core.db.prepare('SELECT COUNT(*) FROM sync_snapshot_seen').pluck().get() as number;
+    // Onto an empty desktop, cut off half way and resumed: nothing could be left out, nothing is
+    // remembered, and it ends with the server's rows.
+    const fresh = await connected();
+    smallPages(fresh, 7, 9);
+    expect((await fresh.sync.syncOnce()).ok).toBe(false);
+    expect(fresh.sync.state.get('snapshotOntoEmpty')).toBe('1');
+    expect(seen(fresh)).toBe(0);
+    smallPages(fresh, 7);
+    expect(await fresh.sync.syncOnce()).toMatchObject({ ok: true });
+    expect(fresh.sync.state.get('snapshotOntoEmpty')).toBeNull();
+    expect(desktopRows(fresh)).toEqual(expected);
+
+    // Onto a desktop that holds rows the server no longer has (a customer with a camera, pushed
+    // nowhere): the snapshot remembers what it brought, and its end drops the others.
+    const held = await connected();
+    smallPages(held, 1000);
+    expect(await held.sync.syncOnce()).toMatchObject({ ok: true });
+    const parent = (expected.tenants as { id: string; kind: string }[]).find(
+      (t) => t.kind === 'integrator',
+    );
+    held.db
+      .prepare(
+        `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
+         SELECT 'gone-on-server', 'customer', id, path || 'gone-on-server/', depth + 1,
+           'Gone on the server', 'gone on the server', 'then', 'then' FROM tenants WHERE id = ?`,
+      )
+      .run(parent?.id);
+    held.db
+      .prepare(
+        `INSERT INTO cameras (id, customer_id, name, kind, created_at, updated_at)
+         VALUES ('camera-gone-on-server', 'gone-on-server', 'Gone', 'rtsp', 'then', 'then')`,
+      )
+      .run();
+    held.sync.state.set('cursor', null);
+    smallPages(held, 7, 9);
+    expect((await held.sync.syncOnce()).ok).toBe(false);
+    expect(held.sync.state.get('snapshotOntoEmpty')).toBeNull();
+    expect(seen(held)).toBeGreaterThan(0);
+    smallPages(held, 7);
+    expect(await held.sync.syncOnce()).toMatchObject({ ok: true });
+    expect(seen(held)).toBe(0);
+    checkSearchIndex(held);
+    expect(countsAreExact(held)).toBe(true);
+    expect(desktopRows(held)).toEqual(expected);
+  });
+
   it('rolls back a page whose write fails half way, and ends the same on the next sync', async () => {
     const expected = await rowByRow();
     const core = await connected();
