@@ -21,12 +21,18 @@ class Queue {
   }
 }
 
+/** Page size of a database the server creates (as the desktop's, electron/db/connection.ts). */
+export const NEW_DATABASE_PAGE_SIZE = 16_384;
+
 /** How much of the database file reads may map (SQLite's default build allows up to ~2 GB). */
 const MMAP_BYTES = 2 ** 31;
 
 export function openSqlite(file: string): SqlDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
+  // A new database gets 16 KiB pages (an existing one keeps its own): a snapshot reads hundreds
+  // of thousands of ~1 KB records, and fewer, larger pages cost the server less CPU per page.
+  db.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
