@@ -124,6 +124,8 @@ export class SyncEngine {
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;
     this.clock = this.makeClock();
+    // A desktop connected to a server syncs soon after it opens.
+    if (this.state.get('serverUrl')) void options.pullOffload?.warm();
   }
 
   private makeClock(): HybridClock {
@@ -224,6 +226,8 @@ export class SyncEngine {
   /** Logs in. Another account than before starts over: new client id, fresh snapshot. */
   async connect(serverUrl: string, email: string, password: string): Promise<LoginResponse> {
     const url = new URL(serverUrl).toString();
+    // A first sync follows a login: the pull worker starts while the server checks the password.
+    void this.options.pullOffload?.warm();
     const res = await login(url, email, password);
     this.db.transaction(() => {
       const previous = this.account();

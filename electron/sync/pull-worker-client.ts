@@ -57,9 +57,14 @@ export function pullWorkerError(e: PullWorkerError): Error {
   }
 }
 
-/** One worker thread, started on the first pull; a crashed worker is replaced on the next one. */
+/**
+ * One worker thread, started on the first pull (or earlier: warm); a crashed worker is replaced on
+ * the next one.
+ */
 export class PullWorker {
   private worker: Worker | null = null;
+  /** Workers whose thread has started. */
+  private readonly online = new WeakSet<Worker>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -78,6 +83,25 @@ export class PullWorker {
     // The worker checked this text's source with pullResponseSchema and wrote out what it produced.
     const res = JSON.parse(page.json) as PullResponse;
     return { ...res, cameraRows: page.cameras ? unpackCameraRows(page.cameras) : null };
+  }
+
+  /**
+   * Starts the worker now (it warms up as it starts), so that the first pull does not wait for it;
+   * resolves once its thread runs (or has stopped).
+   */
+  warm(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const worker = this.start();
+    return new Promise<void>((resolve) => {
+      if (this.online.has(worker)) return resolve();
+      worker.once('online', () => resolve());
+      worker.once('exit', () => resolve());
+    });
+  }
+
+  /** Whether the worker's thread runs (started by a pull or a warm-up, and not stopped). */
+  get running(): boolean {
+    return this.worker !== null && this.online.has(this.worker);
   }
 
   /** Stops the worker; pulls still waiting fail. */
@@ -105,6 +129,7 @@ export class PullWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.file);
     worker.unref();
+    worker.once('online', () => this.online.add(worker));
     worker.on('message', (reply: PullWorkerReply) => this.settle(reply));
     const gone = (err: Error) => {
       if (this.worker !== worker) return;

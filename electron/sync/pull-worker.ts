@@ -111,6 +111,12 @@ async function serve(req: PullWorkerRequest): Promise<PullWorkerReply> {
     : { id: req.id, json: page.json, cameras: page.cameras };
 }
 
+// Warm-up as the thread starts: fetch loads its HTTP client on its first call, which a data: URL
+// makes without touching the network; the first pull then starts at once.
+void fetch('data:application/json,{}')
+  .then((res) => res.json())
+  .catch(() => undefined);
+
 parentPort?.on('message', (req: PullWorkerRequest) => {
   void serve(req).then((reply) =>
     // The rows' ends move to the main thread rather than being copied.

@@ -100,6 +100,8 @@ export async function logout(baseUrl: string, token: string): Promise<void> {
 
 /** Where HttpTransport can hand pulls off the main thread (PullWorker, pull-worker-client.ts). */
 export interface PullOffload {
+  /** Gets ready for the first pull (the worker thread started and warmed up) ahead of it. */
+  warm(): Promise<void>;
   pull(
     url: string,
     body: PullRequest,

@@ -64,6 +64,40 @@ describe('pull worker', () => {
     );
   });
 
+  it('starts its thread when warmed, before any pull, and pulls through it as usual', async () => {
+    const page = {
+      changes: [],
+      cursor: 'c:1',
+      more: false,
+      snapshot: false,
+      snapshotDone: false,
+      chain: [],
+      serverHlc: '0000000000001:0000:server',
+    };
+    const answer = await answering(200, JSON.stringify(page));
+    try {
+      const w = worker();
+      expect(w.running).toBe(false);
+      await w.warm();
+      expect(w.running).toBe(true);
+      // Warm again: the running thread is kept, and answers.
+      await w.warm();
+      expect(await w.pull(`${answer.url}/v1/sync/pull`, pullBody, 't', 5000)).toEqual({
+        ...page,
+        cameraRows: null,
+      });
+      // A closed worker is not started again by a warm-up.
+      w.close();
+      await w.warm();
+      expect(w.running).toBe(false);
+      await expect(w.pull(`${answer.url}/v1/sync/pull`, pullBody, 't', 5000)).rejects.toThrow(
+        ServerUnreachableError,
+      );
+    } finally {
+      answer.close();
+    }
+  });
+
   it('gives back the server refusal and a broken answer as the engine knows them', async () => {
     const refusing = await answering(
       401,
