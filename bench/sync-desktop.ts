@@ -1,0 +1,40 @@
+/**
+ * One desktop's initial pull, in a process of its own as the browser host or the Electron main
+ * process runs it (sync.bench.ts starts it): opens a fresh core in the given folder with the built
+ * pull worker, connects to the server, times one sync and checks what arrived. Prints one JSON
+ * line: `{ "ms": …, "customers": …, "cameras": …, "counted": … }`, or exits non-zero with the error.
+ *
+ * Usage: tsx bench/sync-desktop.ts <server url> <data dir> <email> <password>
+ */
+import path from 'node:path';
+import { openCore } from '../electron/app/core';
+
+const [url, dataDir, email, password] = process.argv.slice(2);
+if (!url || !dataDir || !email || !password)
+  throw new Error('usage: sync-desktop.ts <server url> <data dir> <email> <password>');
+
+const core = openCore({
+  dataDir,
+  host: 'browser',
+  version: 'bench',
+  pullWorkerFile: path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/pull-worker.cjs'),
+});
+core.syncApp.close();
+try {
+  await core.sync.connect(url, email, password);
+  const t0 = performance.now();
+  const report = await core.sync.syncOnce();
+  const ms = performance.now() - t0;
+  if (!report.ok) throw new Error(`initial pull failed: ${report.error ?? ''}`);
+  const count = (sql: string) => (core.db.prepare(sql).get() as { n: number }).n;
+  console.log(
+    JSON.stringify({
+      ms,
+      customers: count("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'"),
+      cameras: count('SELECT COUNT(*) AS n FROM cameras'),
+      counted: count('SELECT SUM(camera_count) AS n FROM tenants'),
+    }),
+  );
+} finally {
+  core.close();
+}
