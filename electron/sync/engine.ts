@@ -262,6 +262,7 @@ export class SyncEngine {
         'token',
         'account',
         'cursor',
+        'snapshotOntoEmpty',
         'refresh',
         'lastError',
       ] as const)
