@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonBytes } from '../../../electron/sync/transport';
 
-const viaResponse = (bytes: Buffer) => new Response(bytes).json() as Promise<unknown>;
+const viaResponse = (bytes: Buffer) =>
+  new Response(Uint8Array.from(bytes)).json() as Promise<unknown>;
 
 describe('parseJsonBytes', () => {
   it('reads any JSON text, ASCII or not, with or without a byte order mark, as Response.json()', async () => {
