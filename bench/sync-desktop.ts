@@ -9,6 +9,14 @@
 import path from 'node:path';
 import { openCore } from '../electron/app/core';
 
+/** What the one JSON line says. */
+export interface InitialPull {
+  ms: number;
+  customers: number;
+  cameras: number;
+  counted: number;
+}
+
 const [url, dataDir, email, password] = process.argv.slice(2);
 if (!url || !dataDir || !email || !password)
   throw new Error('usage: sync-desktop.ts <server url> <data dir> <email> <password>');
@@ -33,7 +41,7 @@ try {
       customers: count("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'"),
       cameras: count('SELECT COUNT(*) AS n FROM cameras'),
       counted: count('SELECT SUM(camera_count) AS n FROM tenants'),
-    }),
+    } satisfies InitialPull),
   );
 } finally {
   core.close();

@@ -31,6 +31,7 @@ import {
   type FaultServerConfig,
 } from '../test/support/sync-fault-server';
 import { atLeast, atMost, percentile, type Figures } from './lib';
+import type { InitialPull } from './sync-desktop';
 
 export const ADMIN = { email: 'bench@example.com', password: 'bench sync password' };
 const CUSTOMERS = 100_000;
@@ -59,10 +60,7 @@ async function pgUrl(): Promise<string | null> {
  * browser host or the Electron main process runs it: not in this process, whose heap still
  * carries the seeding and whose event loop keeps serving the server's output pipes meanwhile.
  */
-async function initialPull(
-  url: string,
-  dataDir: string,
-): Promise<{ ms: number; customers: number; cameras: number; counted: number }> {
+async function initialPull(url: string, dataDir: string): Promise<InitialPull> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'bench/sync-desktop.ts', url, dataDir, ADMIN.email, ADMIN.password],
@@ -76,7 +74,7 @@ async function initialPull(
   const last = out.trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{'))
     throw new Error(`initial pull (exit ${code}): ${err.slice(-2000)}`);
-  return JSON.parse(last) as { ms: number; customers: number; cameras: number; counted: number };
+  return JSON.parse(last) as InitialPull;
 }
 
 async function post<T>(base: string, route: string, body: unknown, token?: string): Promise<T> {

@@ -63,8 +63,10 @@ export function pullWorkerError(e: PullWorkerError): Error {
  */
 export class PullWorker {
   private worker: Worker | null = null;
-  /** Workers whose thread has started. */
-  private readonly online = new WeakSet<Worker>();
+  /** Whether the current worker's thread has started. */
+  private online = false;
+  /** Settles once the current worker's thread runs (or has stopped). */
+  private started: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -91,17 +93,13 @@ export class PullWorker {
    */
   warm(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const worker = this.start();
-    return new Promise<void>((resolve) => {
-      if (this.online.has(worker)) return resolve();
-      worker.once('online', () => resolve());
-      worker.once('exit', () => resolve());
-    });
+    this.start();
+    return this.started;
   }
 
   /** Whether the worker's thread runs (started by a pull or a warm-up, and not stopped). */
   get running(): boolean {
-    return this.worker !== null && this.online.has(this.worker);
+    return this.worker !== null && this.online;
   }
 
   /** Stops the worker; pulls still waiting fail. */
@@ -129,7 +127,14 @@ export class PullWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.file);
     worker.unref();
-    worker.once('online', () => this.online.add(worker));
+    this.online = false;
+    this.started = new Promise<void>((resolve) => {
+      worker.once('online', () => {
+        if (this.worker === worker) this.online = true;
+        resolve();
+      });
+      worker.once('exit', () => resolve());
+    });
     worker.on('message', (reply: PullWorkerReply) => this.settle(reply));
     const gone = (err: Error) => {
       if (this.worker !== worker) return;
