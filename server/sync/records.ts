@@ -65,13 +65,30 @@ export function recordChangeJson(r: SyncRecordRow, hideSecrets: boolean): string
  * user's record when `hideSecrets` (the first parameter) is 1: those go through recordChangeJson.
  */
 export function recordChangeJsonSql(dialect: 'sqlite' | 'postgres'): string {
-  const q = (column: string) =>
-    dialect === 'sqlite' ? `json_quote(${column})` : `to_json(${column})::text`;
-  const text = `'{"op":"record","record":{"kind":' || ${q('kind')} || ',"id":' || ${q('id')} ||
-    ',"tenantId":' || ${q('tenant_id')} || ',"data":' || data || ',"createdAt":' || ${q('created_at')} ||
-    ',"updatedAt":' || ${q('updated_at')} || '}}'`;
+  const text = recordChangeTextSql(dialect);
   const out = dialect === 'sqlite' ? `CAST(${text} AS BLOB)` : text;
   return `CASE WHEN ? = 1 AND kind = 'user' THEN NULL ELSE ${out} END`;
+}
+
+/** recordChangeJson's text as an SQL expression over a records row (recordChangeJsonSql). */
+export function recordChangeTextSql(dialect: 'sqlite' | 'postgres'): string {
+  const q = (column: string) =>
+    dialect === 'sqlite' ? `json_quote(${column})` : `to_json(${column})::text`;
+  return `'{"op":"record","record":{"kind":' || ${q('kind')} || ',"id":' || ${q('id')} ||
+    ',"tenantId":' || ${q('tenant_id')} || ',"data":' || data || ',"createdAt":' || ${q('created_at')} ||
+    ',"updatedAt":' || ${q('updated_at')} || '}}'`;
+}
+
+/**
+ * The SQL aggregate that joins the recordChangeJson texts of a group of records with commas, in
+ * the order the rows are read: on SQLite as a BLOB, on PostgreSQL as text (see
+ * recordChangeJsonSql). No group is empty here: the caller counts its rows.
+ */
+export function recordChangesJoinedSql(dialect: 'sqlite' | 'postgres'): string {
+  const text = recordChangeTextSql(dialect);
+  return dialect === 'sqlite'
+    ? `CAST(group_concat(${text}, ',') AS BLOB)`
+    : `string_agg(${text}, ',')`;
 }
 
 /** The change-log key of a record: unique per sequence next to tenant ids. */

@@ -25,6 +25,7 @@ import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
 import {
   recordChangeJson,
   recordChangeJsonSql,
+  recordChangesJoinedSql,
   recordLogKey,
   SYNC_RECORD_COLUMNS,
   type SyncRecordRow,
@@ -45,11 +46,20 @@ interface RecordPageRow {
 type RecordChangeOut =
   | { op: 'record'; kind: RecordKind; json: string | Buffer }
   | Extract<RowChange, { op: 'recordDelete' }>;
+/**
+ * The records of one kind in a snapshot page: their changes' JSON joined by commas, as the database
+ * built it (recordChangesJoinedSql); in the answer, a run of `changes` entries.
+ */
+interface RecordRunOut {
+  op: 'records';
+  kind: RecordKind;
+  json: string | Buffer;
+}
 /** A tenant of a snapshot page, as JSON built by the database (tenantChangeJsonSql). */
 type TenantChangeOut =
   | Exclude<RowChange, { op: 'record' | 'recordDelete' }>
   | { op: 'upsert'; json: string | Buffer; depth: number; path: string };
-export type ChangeOut = TenantChangeOut | RecordChangeOut;
+export type ChangeOut = TenantChangeOut | RecordChangeOut | RecordRunOut;
 
 /** A pull's answer before it is written out: a PullResponse (see pullReplyJson). */
 export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] };
@@ -423,6 +433,59 @@ export class SyncService {
     return rows;
   }
 
+  /**
+   * A snapshot page of the subtree's records as runs (RecordRunOut), one per kind: one value from
+   * the database per kind rather than a row per record (a first pull reads half a million), and no
+   * sort: each run is read along the records_path index. The page is the `limit` records after
+   * `after` in (path, kind, id) order, as recordPage's; its last record is found first, on that
+   * index alone. Answers the runs and, when the page is full, its last record.
+   */
+  private async recordRuns(
+    scope: string,
+    after: RecordPosition | null,
+    limit: number,
+  ): Promise<{ runs: RecordRunOut[]; last: RecordPosition | null }> {
+    // From the cursor on (or the subtree's start), as recordPage.
+    const from = after
+      ? {
+          sql: 'path >= ? AND path >= ? AND (path, kind, id) > (?, ?, ?)',
+          params: [
+            after.path > scope ? after.path : scope,
+            scope,
+            after.path,
+            after.kind,
+            after.id,
+          ],
+        }
+      : { sql: 'path >= ?', params: [scope] };
+    const last = await this.db.get<RecordPosition>(
+      `SELECT path, kind, id FROM records WHERE ${from.sql} AND path < ?
+       ORDER BY path, kind, id LIMIT 1 OFFSET ?`,
+      [...from.params, subtreeHi(scope), limit - 1],
+    );
+    // Up to the page's last record: its path is the range's end (SQLite takes one upper bound
+    // for the index range; the subtree's end would make every page read to the subtree's end).
+    const to = last
+      ? {
+          sql: 'path <= ? AND (path, kind, id) <= (?, ?, ?)',
+          params: [last.path, last.path, last.kind, last.id],
+        }
+      : { sql: 'path < ?', params: [subtreeHi(scope)] };
+    // `+kind` on SQLite: the range on records_path, not the primary key's (kind, id) b-tree.
+    const kind = this.db.dialect === 'sqlite' ? '+kind' : 'kind';
+    const runs: RecordRunOut[] = [];
+    for (const k of RECORD_KINDS) {
+      const run = await this.db.get<{ n: number; json: string | Buffer | null }>(
+        `SELECT COUNT(*) AS n, ${recordChangesJoinedSql(this.db.dialect)} AS json FROM records
+         WHERE ${from.sql} AND ${to.sql} AND ${kind} = ?`,
+        [...from.params, ...to.params, k],
+      );
+      if (run && Number(run.n) > 0 && run.json !== null)
+        runs.push({ op: 'records', kind: k, json: run.json });
+    }
+    return { runs, last: last ?? null };
+  }
+
   async pull(
     p: Principal,
     req: {
@@ -454,6 +517,7 @@ export class SyncService {
       );
     };
     const recordChanges = new Map<string, RecordChangeOut>();
+    const recordRuns: RecordRunOut[] = [];
     const putRecord = (kind: RecordKind, id: string, row: SyncRecordRow | undefined) => {
       recordChanges.set(
         recordLogKey(kind, id),
@@ -510,7 +574,13 @@ export class SyncService {
       } else {
         recordsAfter = cursor.after;
       }
-      if (inRecords) {
+      if (inRecords && req.refresh.length === 0 && !hideSecrets) {
+        // The usual page (nothing to re-read that could repeat one of its records, no user's
+        // record to write without its password hash): the records as runs.
+        const { runs, last } = await this.recordRuns(scope, recordsAfter, room);
+        recordRuns.push(...runs);
+        if (last) page = `r:${base}:${last.kind}:${last.id}:${last.path}`;
+      } else if (inRecords) {
         const rows = await this.recordPage(scope, recordsAfter, room, hideSecrets);
         for (const r of rows) putPageRecord(r);
         const last = rows[rows.length - 1];
@@ -601,9 +671,10 @@ export class SyncService {
       });
     const records = [...recordChanges.values()];
     const recordDeletes = records.filter((c) => c.op === 'recordDelete');
-    const recordUpserts = RECORD_KINDS.flatMap((kind) =>
-      records.filter((c) => c.op === 'record' && c.kind === kind),
-    );
+    const recordUpserts = RECORD_KINDS.flatMap((kind) => [
+      ...recordRuns.filter((c) => c.kind === kind),
+      ...records.filter((c) => c.op === 'record' && c.kind === kind),
+    ]);
     return {
       changes: [...recordDeletes, ...deletes, ...upserts, ...recordUpserts],
       cursor: next,

@@ -383,34 +383,39 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(desktopRows(core)).toEqual(expected);
   });
 
-  it('keeps a record page inside the subtree whatever path a forged cursor names', async () => {
-    const root = await loginToken(server.url, ADMIN.email, ADMIN.password);
-    const email = `last-${backend}@bulk.example`;
-    const made = await call(
-      server.url,
-      'POST',
-      '/v1/accounts',
-      { email, password: 'long-enough-pw', tenantId: lastCustomer, role: 'customer' },
-      root,
-    );
-    expect(made.status).toBe(201);
-    const one = new RawClient(server.url, await loginToken(server.url, email, 'long-enough-pw'));
-    const first = await one.pull();
-    const base = /^c:(\d+)$/.exec(first.body.cursor)?.[1];
-    expect(base).toBeDefined();
-    // A records cursor whose path sorts before the account's subtree, and before its sibling
-    // customers', whose records must stay out of the answer.
-    const forged = await one.pull(`r:${base ?? ''}:camera:0:/`);
-    expect(forged.status).toBe(200);
-    const tenants = new Set(
-      first.body.changes.flatMap((c) => (c.op === 'upsert' ? [c.row.id] : [])),
-    );
-    const changes = forged.body.changes as { op: string; record?: { tenantId: string } }[];
-    // Not even as deletes: the ids of the other subtree's records stay out too.
-    expect(changes.filter((c) => c.op !== 'record')).toEqual([]);
-    const records = changes.flatMap((c) => (c.record ? [c.record.tenantId] : []));
-    expect(records.length).toBeGreaterThan(0);
-    for (const tenantId of records) expect(tenants.has(tenantId)).toBe(true);
-    expect([...tenants]).toEqual([lastCustomer]);
-  });
+  // A customer's account reads its records row by row (users without password hashes), the others
+  // as runs of one kind (recordRuns): both bounded by the subtree.
+  it.each(['customer', 'installer'] as const)(
+    'keeps a record page inside the subtree whatever path a forged cursor names (%s)',
+    async (role) => {
+      const root = await loginToken(server.url, ADMIN.email, ADMIN.password);
+      const email = `last-${role}-${backend}@bulk.example`;
+      const made = await call(
+        server.url,
+        'POST',
+        '/v1/accounts',
+        { email, password: 'long-enough-pw', tenantId: lastCustomer, role },
+        root,
+      );
+      expect(made.status).toBe(201);
+      const one = new RawClient(server.url, await loginToken(server.url, email, 'long-enough-pw'));
+      const first = await one.pull();
+      const base = /^c:(\d+)$/.exec(first.body.cursor)?.[1];
+      expect(base).toBeDefined();
+      // A records cursor whose path sorts before the account's subtree, and before its sibling
+      // customers', whose records must stay out of the answer.
+      const forged = await one.pull(`r:${base ?? ''}:camera:0:/`);
+      expect(forged.status).toBe(200);
+      const tenants = new Set(
+        first.body.changes.flatMap((c) => (c.op === 'upsert' ? [c.row.id] : [])),
+      );
+      const changes = forged.body.changes as { op: string; record?: { tenantId: string } }[];
+      // Not even as deletes: the ids of the other subtree's records stay out too.
+      expect(changes.filter((c) => c.op !== 'record')).toEqual([]);
+      const records = changes.flatMap((c) => (c.record ? [c.record.tenantId] : []));
+      expect(records.length).toBeGreaterThan(0);
+      for (const tenantId of records) expect(tenants.has(tenantId)).toBe(true);
+      expect([...tenants]).toEqual([lastCustomer]);
+    },
+  );
 });

@@ -295,6 +295,61 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     expect(JSON.stringify(refreshed.body.changes)).not.toContain('b-user@example.com');
   });
 
+  it("pages a snapshot's records at any page size: each once, kinds in order, as a whole pull", async () => {
+    // Two customers with cameras, roles and users, between the other tests' records.
+    for (const c of ['cust-page-1', 'cust-page-2']) {
+      await root.run('tenants.create', customerArgs(c, `Paged ${c}`, 'int-a'));
+      for (let i = 0; i < 4; i++) {
+        const put = async (kind: string, id: string, fields: Record<string, unknown>) =>
+          expect(await root.run('records.put', { kind, id, tenantId: c, fields })).toMatchObject({
+            status: 'applied',
+          });
+        await put('user', `${c}-u${i}`, userFields(`${c}-u${i}@page.example`));
+        await put('camera', `${c}-cam${i}`, cameraFields(`Cam ${i}`));
+        if (i < 2)
+          await put('role', `${c}-r${i}`, {
+            name: `Role ${i}`,
+            description: '',
+            type: 'guard',
+            grants: {},
+          });
+      }
+    }
+    // The whole snapshot in one page, and through an account of int-a only (not root's tree).
+    const whole = await pullRecords(new RawClient(server.url, aToken));
+    const all = [...whole.records.keys()].sort();
+    expect(all.filter((k) => k.includes('cust-page-')).length).toBe(20);
+    const order = ['camera', 'role', 'user'];
+    for (const limit of [1, 2, 3, 7, 20, 10_000]) {
+      const client = new RawClient(server.url, aToken);
+      const seen: string[] = [];
+      const pages: { size: number; more: boolean }[] = [];
+      let cursor = '';
+      for (let i = 0; i < 500; i++) {
+        const r = await client.pull(cursor, [], limit);
+        expect(r.status).toBe(200);
+        expect(pullResponseSchema.safeParse(r.body).success).toBe(true);
+        const changes = r.body.changes as unknown as Change[];
+        const kinds = changes.flatMap((c) =>
+          c.op === 'record' ? [order.indexOf(c.record.kind)] : [],
+        );
+        expect(kinds).toEqual([...kinds].sort((x, y) => x - y));
+        for (const c of changes) {
+          if (c.op !== 'record') continue;
+          seen.push(`${c.record.kind}:${c.record.id}`);
+          expect(c.record).toEqual(whole.records.get(`${c.record.kind}:${c.record.id}`));
+        }
+        pages.push({ size: changes.length, more: r.body.more });
+        cursor = r.body.cursor;
+        if (!r.body.snapshot || r.body.snapshotDone) break;
+      }
+      expect([...seen].sort()).toEqual(all);
+      // Every page but the last is full (tenants and records count alike).
+      for (const p of pages.slice(0, -1)) expect(p.size).toBe(limit);
+      expect(pages[pages.length - 1]?.size).toBeLessThanOrEqual(limit);
+    }
+  });
+
   it('sends the same record text from a snapshot (built by the database) as from the change log', async () => {
     await root.run('tenants.create', customerArgs('cust-text', 'Text Co', 'int-a'));
     const awkward = 'Quote " backslash \\ tab \t newline \n bell \u0007 é 東京 😀 </script>';

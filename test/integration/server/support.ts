@@ -168,7 +168,7 @@ export class RawClient {
     return result;
   }
 
-  pull(cursor = '', refresh: unknown[] = []) {
+  pull(cursor = '', refresh: unknown[] = [], limit?: number) {
     return call<{
       changes: (
         | { op: 'upsert'; row: Record<string, unknown> & { id: string; name: string } }
@@ -183,7 +183,7 @@ export class RawClient {
       this.base,
       'POST',
       '/v1/sync/pull',
-      { clientId: this.clientId, cursor, refresh },
+      { clientId: this.clientId, cursor, refresh, ...(limit === undefined ? {} : { limit }) },
       this.token,
     );
   }
