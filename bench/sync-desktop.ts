@@ -26,6 +26,10 @@ const core = openCore({
   host: 'browser',
   version: 'bench',
   pullWorkerFile: path.resolve(process.env.VMS_OUT_DIR ?? 'out', 'host/pull-worker.cjs'),
+  checkpointWorkerFile: path.resolve(
+    process.env.VMS_OUT_DIR ?? 'out',
+    'host/checkpoint-worker.cjs',
+  ),
 });
 core.syncApp.close();
 try {

@@ -16,6 +16,8 @@ const outputs = [
   'preload/preload.cjs',
   'host/pull-worker.cjs',
   'main/pull-worker.cjs',
+  'host/checkpoint-worker.cjs',
+  'main/checkpoint-worker.cjs',
   'renderer/index.html',
 ].map((o) => `${outDir}/${o}`);
 const sources = [
@@ -82,6 +84,15 @@ await Promise.all([
       ...common,
       entryPoints: ['electron/sync/pull-worker.ts'],
       outfile: `${outDir}/${dir}/pull-worker.cjs`,
+    }),
+  ),
+  // The WAL checkpointer (electron/db/checkpointer.ts), likewise; better-sqlite3 stays external.
+  ...['host', 'main'].map((dir) =>
+    esbuild({
+      ...common,
+      entryPoints: ['electron/db/checkpoint-worker.ts'],
+      outfile: `${outDir}/${dir}/checkpoint-worker.cjs`,
+      external: ['better-sqlite3'],
     }),
   ),
   // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.

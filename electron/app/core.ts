@@ -13,6 +13,7 @@ import type { SecretBox } from '../secrets/secret-box';
 import { databaseFile } from './paths';
 import { SyncEngine } from '../sync/engine';
 import { PullWorker } from '../sync/pull-worker-client';
+import { WalCheckpointer } from '../db/checkpointer';
 import { SyncApp } from '../sync/app';
 import type { SyncSchedulerOptions } from '../sync/scheduler';
 import { AlertService, type AlertServiceOptions } from '../alerts/service';
@@ -42,6 +43,12 @@ export interface CoreOptions {
    * and checked on a thread of their own. Without it they run on the main thread.
    */
   pullWorkerFile?: string;
+  /**
+   * The built checkpoint worker (out/host/checkpoint-worker.cjs, out/main/checkpoint-worker.cjs):
+   * while a pull writes, the WAL is checkpointed on a thread of its own (db/checkpointer.ts).
+   * Without it the writing connection checkpoints itself.
+   */
+  checkpointWorkerFile?: string;
 }
 
 export interface Core {
@@ -73,10 +80,19 @@ export function openCore(options: CoreOptions): Core {
   const actor = options.actor ?? `${os.userInfo().username}@${os.hostname()}`;
   const secrets = options.secrets ?? new KeyFileSecretBox(secretKeyFile(options.dataDir));
   const pullWorker = options.pullWorkerFile ? new PullWorker(options.pullWorkerFile) : undefined;
+  const checkpointer = options.checkpointWorkerFile
+    ? new WalCheckpointer({
+        workerFile: options.checkpointWorkerFile,
+        file: databaseFile(options.dataDir),
+        ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : undefined;
   const sync = new SyncEngine(db, {
     onChanged: (ids) => emit('tenants.changed', { ids }),
     secrets,
     ...(pullWorker ? { pullOffload: pullWorker } : {}),
+    ...(checkpointer ? { checkpointer } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const ctx: ServiceContext = {
@@ -142,6 +158,7 @@ export function openCore(options: CoreOptions): Core {
       events.removeAllListeners();
       syncApp.close();
       pullWorker?.close();
+      checkpointer?.close();
       cameras.close();
       void alerts.close();
       if (db.open) db.close();

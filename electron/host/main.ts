@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     log: (err) => console.error('[vms]', err instanceof Error ? err.stack : err),
     discovery: discoveryConfigFromEnv(process.env),
     pullWorkerFile: path.join(__dirname, 'pull-worker.cjs'),
+    checkpointWorkerFile: path.join(__dirname, 'checkpoint-worker.cjs'),
   });
   if (opts.command === 'backup' && opts.backupFile) {
     await core.db.backup(path.resolve(opts.backupFile));

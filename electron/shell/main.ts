@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       secrets: createShellSecretBox(dataDir, (message) => console.error(`[vms] ${message}`)),
       discovery: discoveryConfigFromEnv(process.env),
       pullWorkerFile: path.join(__dirname, 'pull-worker.cjs'),
+      checkpointWorkerFile: path.join(__dirname, 'checkpoint-worker.cjs'),
     });
   } catch (err) {
     const { dialog } = await import('electron');

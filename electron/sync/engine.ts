@@ -48,10 +48,12 @@ import {
 const PULL_PAGE = 2000;
 
 /**
- * While pulling, a commit checkpoints the WAL once it holds this many pages (32 MB; SQLite's
- * default is 1,000): each checkpoint syncs the database file, and with the default one came every
- * second page of a snapshot. Durability is unchanged (WAL, synchronous NORMAL: a committed page is
- * in the WAL, checkpointed or not); the default is back once the pull ends.
+ * While pulling, a commit checkpoints the WAL once it holds this many pages (128 MB with this
+ * app's 16 KiB pages, 32 MB with SQLite's 4 KiB; SQLite's default is 1,000 pages): each checkpoint
+ * syncs the database file, and with the default one came every second page of a snapshot. With a
+ * checkpoint thread (SyncEngineOptions.checkpointer) this is only the fallback for when that thread
+ * falls behind. Durability is unchanged (WAL, synchronous NORMAL: a committed page is in the WAL,
+ * checkpointed or not); the default is back once the pull ends.
  */
 const PULL_WAL_PAGES = 8192;
 
@@ -88,6 +90,8 @@ export interface SyncEngineOptions {
   log?: (err: unknown) => void;
   /** Pulls are received and checked there, off the main thread (pull-worker-client.ts). */
   pullOffload?: PullOffload;
+  /** Checkpoints the WAL off the main thread after each pulled page's commit (db/checkpointer.ts). */
+  checkpointer?: { request(): void };
 }
 
 /**
@@ -587,6 +591,7 @@ export class SyncEngine {
         this.state.setJson('refresh', left.length ? left : null);
         this.state.set('cursor', res.cursor);
       })();
+      this.options.checkpointer?.request();
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
     this.db.transaction(() => {

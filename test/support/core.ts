@@ -18,9 +18,15 @@ export const PULL_WORKER_FILE = path.resolve(
   'host/pull-worker.cjs',
 );
 
+/** The built WAL checkpointer's thread (electron/db/checkpointer.ts), built with the pull worker. */
+export const CHECKPOINT_WORKER_FILE = path.resolve(
+  process.env.VMS_OUT_DIR ?? 'out',
+  'host/checkpoint-worker.cjs',
+);
+
 export function openTestCore(
   dataDir = tempDataDir(),
-  options: Pick<CoreOptions, 'pullWorkerFile'> = {},
+  options: Pick<CoreOptions, 'pullWorkerFile' | 'checkpointWorkerFile'> = {},
 ): TestCore {
   const core = openCore({ dataDir, host: 'browser', version: 'test', actor: 'tester', ...options });
   return {

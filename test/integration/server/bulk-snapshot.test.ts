@@ -11,6 +11,7 @@ import {
   openTestCore,
   customer,
   integrator,
+  CHECKPOINT_WORKER_FILE,
   PULL_WORKER_FILE,
   type TestCore,
 } from '../../support/core';
@@ -100,7 +101,13 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   let lastCustomer = '';
   const cores: TestCore[] = [];
   const connected = async (dataDir?: string, worker = false) => {
-    const core = openTestCore(dataDir, worker ? { pullWorkerFile: PULL_WORKER_FILE } : {});
+    // The worker's path as in the app: pulls on the pull worker, checkpoints on their own thread.
+    const core = openTestCore(
+      dataDir,
+      worker
+        ? { pullWorkerFile: PULL_WORKER_FILE, checkpointWorkerFile: CHECKPOINT_WORKER_FILE }
+        : {},
+    );
     core.syncApp.close();
     cores.push(core);
     if (!dataDir) await core.sync.connect(server.url, ADMIN.email, ADMIN.password);
