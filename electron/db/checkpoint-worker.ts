@@ -16,7 +16,7 @@ db.pragma('synchronous = NORMAL');
 // commit: it never waits.
 db.pragma('busy_timeout = 0');
 
-parentPort?.on('message', (id: number) => {
+parentPort?.on('message', () => {
   let reply: CheckpointReply;
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)') as {
@@ -24,9 +24,9 @@ parentPort?.on('message', (id: number) => {
       log: number;
       checkpointed: number;
     }[];
-    reply = { id, busy: r?.busy === 1, log: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 };
+    reply = { busy: r?.busy === 1, log: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 };
   } catch (err) {
-    reply = { id, error: err instanceof Error ? err.message : String(err) };
+    reply = { error: err instanceof Error ? err.message : String(err) };
   }
   parentPort?.postMessage(reply);
 });

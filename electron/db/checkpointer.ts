@@ -18,7 +18,7 @@ export interface CheckpointWorkerData {
 
 /** What one checkpoint did (SQLite's wal_checkpoint answer), or why it failed. */
 export type CheckpointReply =
-  { id: number; busy: boolean; log: number; checkpointed: number } | { id: number; error: string };
+  { busy: boolean; log: number; checkpointed: number } | { error: string };
 
 export interface WalCheckpointerOptions {
   /** The built worker (out/host/checkpoint-worker.cjs, out/main/checkpoint-worker.cjs). */
@@ -32,7 +32,6 @@ export interface WalCheckpointerOptions {
 
 export class WalCheckpointer {
   private worker: Worker | null = null;
-  private nextId = 1;
   /** A checkpoint runs; a request meanwhile is folded into one more after it. */
   private running = false;
   private again = false;
@@ -70,7 +69,7 @@ export class WalCheckpointer {
     this.again = false;
     // A checkpoint under way keeps the process alive; an idle thread does not.
     worker.ref();
-    worker.postMessage(this.nextId++);
+    worker.postMessage('checkpoint');
   }
 
   /** Resolves once no checkpoint runs or waits (at once when none does). */
@@ -118,7 +117,7 @@ export class WalCheckpointer {
     if ('error' in reply) this.options.log?.(new Error(`WAL checkpoint: ${reply.error}`));
     if (this.again) {
       this.again = false;
-      worker.postMessage(this.nextId++);
+      worker.postMessage('checkpoint');
       return;
     }
     worker.unref();

@@ -90,7 +90,7 @@ export interface SyncEngineOptions {
   log?: (err: unknown) => void;
   /** Pulls are received and checked there, off the main thread (pull-worker-client.ts). */
   pullOffload?: PullOffload;
-  /** Checkpoints the WAL off the main thread after each pulled page's commit (db/checkpointer.ts). */
+  /** Checkpoints the WAL off the main thread after each snapshot page's commit (db/checkpointer.ts). */
   checkpointer?: { request(): void };
 }
 
@@ -591,7 +591,8 @@ export class SyncEngine {
         this.state.setJson('refresh', left.length ? left : null);
         this.state.set('cursor', res.cursor);
       })();
-      this.options.checkpointer?.request();
+      // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints.
+      if (res.snapshot) this.options.checkpointer?.request();
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
     this.db.transaction(() => {

@@ -48,7 +48,7 @@ const STOPPED = 'The sync worker was stopped.';
  * the benchmark's first pull (500,000 cameras): the desktop's CPU ~0.6 s less, the pull ~0.4 s
  * shorter, at ~50 MB more memory while pulling (bench/sync.bench.ts, docs/sync.md).
  */
-export const PULL_WORKER_YOUNG_GENERATION_MB = 96;
+const PULL_WORKER_YOUNG_GENERATION_MB = 96;
 
 interface Pending {
   resolve: (page: PullWorkerPage) => void;

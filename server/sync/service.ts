@@ -117,6 +117,23 @@ interface RecordPosition {
   id: string;
 }
 
+/**
+ * Where a page of the subtree's records starts: after the cursor's record, or at the subtree's
+ * start. `path >= <the last path>` starts the index range there: SQLite does not start a range
+ * scan from the row value alone (it would walk the subtree from its start on every page). The
+ * cursor comes from the client: `path >= scope` still bounds the answer to the subtree.
+ */
+function recordsFrom(
+  scope: string,
+  after: RecordPosition | null,
+): { sql: string; params: string[] } {
+  if (!after) return { sql: 'path >= ?', params: [scope] };
+  return {
+    sql: 'path >= ? AND path >= ? AND (path, kind, id) > (?, ?, ?)',
+    params: [after.path > scope ? after.path : scope, scope, after.path, after.kind, after.id],
+  };
+}
+
 type Cursor =
   | { kind: 'snapshot'; base: number; after: string }
   | { kind: 'records'; base: number; after: RecordPosition | null }
@@ -393,30 +410,12 @@ export class SyncService {
   ): Promise<RecordPageRow[]> {
     const json = recordChangeJsonSql(this.db.dialect);
     const hide = hideSecrets ? 1 : 0;
-    // `path >= <the last path>` starts the index range there: SQLite does not start a range scan
-    // from the row value alone (it would walk the subtree from its start on every page). The
-    // cursor comes from the client: `path >= scope` still bounds the answer to the subtree.
-    const rows = !after
-      ? await this.db.all<RecordPageRow>(
-          `SELECT kind, id, path, ${json} AS json FROM records
-           WHERE path >= ? AND path < ? ORDER BY path, kind, id LIMIT ?`,
-          [hide, scope, subtreeHi(scope), limit],
-        )
-      : await this.db.all<RecordPageRow>(
-          `SELECT kind, id, path, ${json} AS json FROM records
-           WHERE path >= ? AND path >= ? AND path < ? AND (path, kind, id) > (?, ?, ?)
-           ORDER BY path, kind, id LIMIT ?`,
-          [
-            hide,
-            after.path > scope ? after.path : scope,
-            scope,
-            subtreeHi(scope),
-            after.path,
-            after.kind,
-            after.id,
-            limit,
-          ],
-        );
+    const from = recordsFrom(scope, after);
+    const rows = await this.db.all<RecordPageRow>(
+      `SELECT kind, id, path, ${json} AS json FROM records
+       WHERE ${from.sql} AND path < ? ORDER BY path, kind, id LIMIT ?`,
+      [hide, ...from.params, subtreeHi(scope), limit],
+    );
     const missing = rows.filter((r) => r.json === null);
     for (const kind of new Set(missing.map((r) => r.kind))) {
       const ofKind = missing.filter((r) => r.kind === kind);
@@ -445,19 +444,7 @@ export class SyncService {
     after: RecordPosition | null,
     limit: number,
   ): Promise<{ runs: RecordRunOut[]; last: RecordPosition | null }> {
-    // From the cursor on (or the subtree's start), as recordPage.
-    const from = after
-      ? {
-          sql: 'path >= ? AND path >= ? AND (path, kind, id) > (?, ?, ?)',
-          params: [
-            after.path > scope ? after.path : scope,
-            scope,
-            after.path,
-            after.kind,
-            after.id,
-          ],
-        }
-      : { sql: 'path >= ?', params: [scope] };
+    const from = recordsFrom(scope, after);
     const last = await this.db.get<RecordPosition>(
       `SELECT path, kind, id FROM records WHERE ${from.sql} AND path < ?
        ORDER BY path, kind, id LIMIT 1 OFFSET ?`,
