@@ -1,7 +1,8 @@
 /**
  * The pull worker's thread (see pull-worker-client.ts): POSTs a pull, checks the answer with
- * pullResponseSchema and hands back what the schema produced: a snapshot page's camera records
- * packed as rows (camera-rows.ts), everything else as JSON text. Built on its own
+ * pullResponseSchema (a snapshot's cameras with the fast check of camera-check.ts first) and hands
+ * back what the schema produced: a snapshot page's camera records packed as rows
+ * (camera-rows.ts), everything else as JSON text. Built on its own
  * (scripts/build.mjs) next to the host and the Electron main process.
  *
  * It reads ahead: after a page that says `more`, it asks for the next ones (up to READ_AHEAD
@@ -14,6 +15,7 @@
 import { parentPort } from 'node:worker_threads';
 import { z } from 'zod';
 import { pullResponseSchema, type PullResponse } from '../../shared/sync/protocol';
+import { checkedCameraRecord } from './camera-check';
 import { packCameraRows, type CameraRecord } from './camera-rows';
 import type {
   PullWorkerError,
@@ -48,25 +50,81 @@ function errorOf(err: unknown): PullWorkerError {
   return { type: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** A pull's answer as the schema produced it: a snapshot's camera records apart from the rest. */
+interface CheckedAnswer {
+  /** The answer without the camera records taken apart. */
+  data: PullResponse;
+  cameras: CameraRecord[];
+  /** Where each camera record stood in the answer's `changes`. */
+  at: number[];
+}
+
+/** A snapshot page's camera records taken out of what the schema produced. */
+function takeCameras(data: PullResponse): CheckedAnswer {
+  const changes: PullResponse['changes'] = [];
+  const cameras: CameraRecord[] = [];
+  const at: number[] = [];
+  data.changes.forEach((c, i) => {
+    if (c.op === 'record' && c.record.kind === 'camera') {
+      cameras.push(c.record);
+      at.push(i);
+    } else changes.push(c);
+  });
+  return { data: { ...data, changes }, cameras, at };
+}
+
+/**
+ * Checks a pull's answer with pullResponseSchema; a snapshot page's camera changes go through the
+ * fast check first (camera-check.ts), and the schema sees the rest. An answer the schema refuses
+ * is checked again whole, so that its error names the places of the answer as the server sent it.
+ */
+function checkAnswer(raw: unknown): CheckedAnswer {
+  const page = raw as { snapshot?: unknown; changes?: unknown } | null;
+  if (
+    typeof page !== 'object' ||
+    page === null ||
+    page.snapshot !== true ||
+    !Array.isArray(page.changes)
+  ) {
+    const data = pullResponseSchema.parse(raw);
+    return data.snapshot ? takeCameras(data) : { data, cameras: [], at: [] };
+  }
+  const sent: unknown[] = page.changes;
+  const fast: (CameraRecord | undefined)[] = sent.map((c) => checkedCameraRecord(c) ?? undefined);
+  const rest: unknown[] = [];
+  const restAt: number[] = [];
+  sent.forEach((c, i) => {
+    if (!fast[i]) {
+      rest.push(c);
+      restAt.push(i);
+    }
+  });
+  const checked = pullResponseSchema.safeParse({ ...page, changes: rest });
+  if (!checked.success) return takeCameras(pullResponseSchema.parse(raw));
+  const changes: PullResponse['changes'] = [];
+  checked.data.changes.forEach((c, j) => {
+    if (c.op === 'record' && c.record.kind === 'camera') fast[restAt[j] as number] = c.record;
+    else changes.push(c);
+  });
+  const cameras: CameraRecord[] = [];
+  const at: number[] = [];
+  fast.forEach((r, i) => {
+    if (r) {
+      cameras.push(r);
+      at.push(i);
+    }
+  });
+  return { data: { ...checked.data, changes }, cameras, at };
+}
+
 async function fetchPage(req: Request): Promise<Page> {
   try {
-    const data = pullResponseSchema.parse(
+    const { data, cameras, at } = checkAnswer(
       await postJson(req.url, req.body, req.token, req.timeoutMs),
     );
-    if (!data.snapshot)
-      return { json: JSON.stringify(data), cameras: null, cursor: data.cursor, more: data.more };
-    // A snapshot page: its cameras go as rows, the bulk writer's input.
-    const changes: PullResponse['changes'] = [];
-    const cameras: CameraRecord[] = [];
-    const at: number[] = [];
-    data.changes.forEach((c, i) => {
-      if (c.op === 'record' && c.record.kind === 'camera') {
-        cameras.push(c.record);
-        at.push(i);
-      } else changes.push(c);
-    });
+    // A snapshot page's cameras go as rows, the bulk writer's input.
     return {
-      json: JSON.stringify({ ...data, changes }),
+      json: JSON.stringify(data),
       cameras: cameras.length ? packCameraRows(cameras, at) : null,
       cursor: data.cursor,
       more: data.more,

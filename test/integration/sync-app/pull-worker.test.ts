@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cameraRecordOfRow } from '../../../electron/sync/camera-rows';
 import { PullWorker } from '../../../electron/sync/pull-worker-client';
 import { ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
 import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
@@ -124,6 +125,100 @@ describe('pull worker', () => {
     } finally {
       refusing.close();
       broken.close();
+    }
+  });
+
+  it("hands over a snapshot page's cameras as the schema has them, whichever check took them", async () => {
+    const camera = (id: string, name: string) => ({
+      kind: 'camera',
+      id,
+      tenantId: 'c1',
+      data: {
+        name,
+        kind: 'rtsp',
+        address: 'rtsp://10.0.0.9/stream',
+        model: '',
+        enabled: true,
+        xaddr: null,
+        endpointRef: null,
+        deviceInfo: null,
+        mac: null,
+        profiles: [{ token: 'p1', name: 'Main', width: 1920 }],
+        streamUri: null,
+        recordingProfile: null,
+        username: 'admin',
+        pnpCloudId: null,
+      },
+      createdAt: '2026-12-03T10:00:00.000Z',
+      updatedAt: '2026-12-03T10:00:00.000Z',
+    });
+    const tenant = {
+      id: 'c1',
+      kind: 'customer',
+      parentId: 'root',
+      path: '/root/c1/',
+      depth: 1,
+      name: 'Customer 1',
+      contactPerson: '',
+      email: '',
+      phone: '',
+      address: '',
+      timeZone: 'UTC',
+      notes: '',
+      ownDisabled: false,
+      disabledBy: null,
+      moduleOverrides: {},
+      business: null,
+      createdAt: '2026-12-03T10:00:00.000Z',
+      updatedAt: '2026-12-03T10:00:00.000Z',
+    };
+    const page = (changes: unknown[]) =>
+      JSON.stringify({
+        changes,
+        cursor: 'c:1',
+        more: false,
+        snapshot: true,
+        snapshotDone: true,
+        chain: [],
+        serverHlc: '0000000000000:0000:server',
+      });
+    // The fast check takes the first camera; the second carries a key the schema drops, so the
+    // schema takes it (and drops the key).
+    const good = await answering(
+      200,
+      page([
+        { op: 'upsert', row: tenant },
+        { op: 'record', record: camera('cam-1', 'Door') },
+        { op: 'record', record: { ...camera('cam-2', 'Yard'), extra: 'dropped' } },
+      ]),
+    );
+    const bad = await answering(
+      200,
+      page([
+        { op: 'upsert', row: tenant },
+        { op: 'record', record: camera('cam-1', 'Door') },
+        { op: 'record', record: camera('cam-2', '') },
+      ]),
+    );
+    try {
+      const w = worker();
+      const pulled = await w.pull(`${good.url}/v1/sync/pull`, pullBody, 't', 5000);
+      expect(pulled.changes).toEqual([{ op: 'upsert', row: tenant }]);
+      expect(pulled.cameraRows?.at).toEqual([1, 2]);
+      const rows = pulled.cameraRows?.values ?? [];
+      expect(cameraRecordOfRow(rows, 0)).toEqual(camera('cam-1', 'Door'));
+      expect(cameraRecordOfRow(rows, 1)).toEqual(camera('cam-2', 'Yard'));
+
+      const refused = await w.pull(`${bad.url}/v1/sync/pull`, pullBody, 't', 5000).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect((refused as Error).message).toContain("The server's answer to a pull is not valid");
+      // The place in the answer as the server sent it.
+      expect((refused as Error).message).toContain('changes[2].record.data.name');
+    } finally {
+      good.close();
+      bad.close();
     }
   });
 

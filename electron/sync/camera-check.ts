@@ -1,0 +1,143 @@
+/**
+ * A fast check of a snapshot's camera changes, ahead of pullResponseSchema (the pull worker,
+ * pull-worker.ts). A first pull brings half a million cameras, and zod builds a copy of each one
+ * (the change, the record, its fields, device info, every profile) on the way: about two seconds
+ * of the worker's time in the benchmark's first pull, on a machine where every thread competes
+ * for two cores.
+ *
+ * This check accepts a change only when the schema would accept it and give it back unchanged:
+ * every field the schema names, with its type and length limits, and no other key anywhere
+ * (zod drops unknown keys of a record, of device info and of a profile, and refuses unknown
+ * fields; here any of them sends the change to zod). So what it accepts is what zod's output
+ * would be, without the copy: camera-check.test.ts holds the two together with generated
+ * changes, valid and not. Anything it does not accept goes through zod as before, which decides
+ * and words the error.
+ */
+import type { CameraRecord } from './camera-rows';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Code points in a string: a surrogate pair counts once, a lone surrogate as itself. */
+function codePoints(s: string): number {
+  let count = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count;
+}
+
+/**
+ * zod's `z.string().max(max)` (and `.min(1)` with `nonEmpty`): zod measures in code points, so a
+ * string longer in UTF-16 units than `max` is counted again (a code point is at most two units).
+ */
+const isText = (v: unknown, max: number, nonEmpty = false): v is string =>
+  typeof v === 'string' && (v.length <= max || codePoints(v) <= max) && (!nonEmpty || v.length > 0);
+const isTextOrNull = (v: unknown, max: number) => v === null || isText(v, max);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** How many own enumerable keys an object parsed from JSON has. */
+function keyCount(o: Json): number {
+  return Object.keys(o).length;
+}
+
+const CAMERA_KINDS = new Set(['onvif', 'rtsp', 'pnp']);
+/** cameraFieldsSchema's fields (shared/sync/records.ts). */
+const CAMERA_FIELD_COUNT = 14;
+/** The most profiles a camera may list (cameraFieldsSchema). */
+const MAX_PROFILES = 256;
+
+/** deviceInfoSchema: five strings, nothing else. */
+function isDeviceInfo(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    isString(v.manufacturer) &&
+    isString(v.model) &&
+    isString(v.firmwareVersion) &&
+    isString(v.serialNumber) &&
+    isString(v.hardwareId) &&
+    keyCount(v) === 5
+  );
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** cameraProfileSchema: token and name, and optionally encoding, width, height, streamUri. */
+function isProfile(v: unknown): boolean {
+  if (!isObject(v) || !isString(v.token) || !isString(v.name)) return false;
+  let keys = 2;
+  if ('encoding' in v) {
+    if (!isString(v.encoding)) return false;
+    keys++;
+  }
+  if ('width' in v) {
+    if (!isNumber(v.width)) return false;
+    keys++;
+  }
+  if ('height' in v) {
+    if (!isNumber(v.height)) return false;
+    keys++;
+  }
+  if ('streamUri' in v) {
+    if (!isString(v.streamUri)) return false;
+    keys++;
+  }
+  return keyCount(v) === keys;
+}
+
+function isProfiles(v: unknown): boolean {
+  if (!Array.isArray(v) || v.length > MAX_PROFILES) return false;
+  for (const p of v) if (!isProfile(p)) return false;
+  return true;
+}
+
+/** cameraFieldsSchema (a strict object). */
+function isCameraFields(d: unknown): boolean {
+  return (
+    isObject(d) &&
+    isText(d.name, 200, true) &&
+    typeof d.kind === 'string' &&
+    CAMERA_KINDS.has(d.kind) &&
+    isText(d.address, 1000) &&
+    isText(d.model, 200) &&
+    typeof d.enabled === 'boolean' &&
+    isTextOrNull(d.xaddr, 1000) &&
+    isTextOrNull(d.endpointRef, 300) &&
+    (d.deviceInfo === null || isDeviceInfo(d.deviceInfo)) &&
+    isTextOrNull(d.mac, 64) &&
+    isProfiles(d.profiles) &&
+    isTextOrNull(d.streamUri, 1000) &&
+    isTextOrNull(d.recordingProfile, 64) &&
+    isText(d.username, 64) &&
+    isTextOrNull(d.pnpCloudId, 64) &&
+    keyCount(d) === CAMERA_FIELD_COUNT
+  );
+}
+
+/**
+ * The camera record of a pull's change, when the change is `{op: 'record', record}` with a camera
+ * record that pullResponseSchema accepts as it is (see the file's comment); otherwise null: the
+ * change is zod's to judge (another kind of change, an invalid one, or one with keys zod drops).
+ */
+export function checkedCameraRecord(change: unknown): CameraRecord | null {
+  if (!isObject(change) || change.op !== 'record') return null;
+  const r = change.record;
+  if (
+    !isObject(r) ||
+    r.kind !== 'camera' ||
+    !isString(r.id) ||
+    !isString(r.tenantId) ||
+    !isString(r.createdAt) ||
+    !isString(r.updatedAt) ||
+    !isCameraFields(r.data) ||
+    keyCount(r) !== 6 ||
+    keyCount(change) !== 2
+  )
+    return null;
+  return r as CameraRecord;
+}

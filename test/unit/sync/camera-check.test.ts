@@ -1,0 +1,154 @@
+/**
+ * The pull worker's fast check of camera changes (electron/sync/camera-check.ts) against the
+ * protocol's schema: it accepts a change exactly when the schema accepts it and gives it back
+ * unchanged. Changes are generated valid, at their length limits and past them, and then
+ * tampered with (a key added, removed or given another value at any level), and reach both checks
+ * as the worker has them: parsed from JSON text.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkedCameraRecord } from '../../../electron/sync/camera-check';
+import { rowChangeSchema } from '../../../shared/sync/protocol';
+
+/** Text of any length up to `max + 1` code units, often right at the limits. */
+const text = (max: number) =>
+  fc.oneof(
+    fc.string({
+      unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\u0000', 'é', '📷', '\uD83D', '\uDCF7'),
+      maxLength: 8,
+    }),
+    fc.constantFrom(0, 1, max - 1, max, max + 1).map((n) => 'x'.repeat(n)),
+    // Two code units per character: the schema counts code units, not characters.
+    fc.constantFrom(max / 2, max / 2 + 1).map((n) => '📷'.repeat(Math.floor(n))),
+  );
+const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
+
+const profile = fc.record(
+  {
+    token: text(20),
+    name: text(20),
+    encoding: fc.constantFrom('H264', 'H265'),
+    width: fc.integer({ min: 1, max: 8000 }),
+    height: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    streamUri: text(40),
+  },
+  { requiredKeys: ['token', 'name'] },
+);
+
+const cameraChange = fc.record({
+  op: fc.constant('record'),
+  record: fc.record({
+    kind: fc.constant('camera'),
+    id: fc.uuid(),
+    tenantId: fc.uuid(),
+    data: fc.record({
+      name: text(200),
+      kind: fc.constantFrom('onvif', 'rtsp', 'pnp', 'usb'),
+      address: text(1000),
+      model: text(200),
+      enabled: fc.boolean(),
+      xaddr: nullable(text(1000)),
+      endpointRef: nullable(text(300)),
+      deviceInfo: nullable(
+        fc.record({
+          manufacturer: text(10),
+          model: text(10),
+          firmwareVersion: text(10),
+          serialNumber: text(10),
+          hardwareId: text(10),
+        }),
+      ),
+      mac: nullable(text(64)),
+      profiles: fc.oneof(
+        fc.array(profile, { maxLength: 3 }),
+        fc
+          .constantFrom(256, 257)
+          .map((n) => Array.from({ length: n }, () => ({ token: 't', name: 'n' }))),
+      ),
+      streamUri: nullable(text(1000)),
+      recordingProfile: nullable(text(64)),
+      username: text(64),
+      pnpCloudId: nullable(text(64)),
+    }),
+    createdAt: fc.constant('2026-12-03T10:00:00.000Z'),
+    updatedAt: fc.constant('2026-12-03T11:00:00.000Z'),
+  }),
+});
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null;
+
+/** Every object (and array) in a value, the value itself first. */
+function objectsOf(v: unknown, out: Json[] = []): Json[] {
+  if (!isObject(v)) return out;
+  out.push(v);
+  for (const child of Object.values(v)) objectsOf(child, out);
+  return out;
+}
+
+/** One tampering: at the `at`-th object of the change, a key added, removed or given `value`. */
+const tampering = fc.record({
+  at: fc.nat(),
+  how: fc.constantFrom('add', 'remove', 'set'),
+  key: fc.constantFrom('extra', '__proto__', 'kind', 'op', 'name', 'width'),
+  pick: fc.nat(),
+  value: fc.jsonValue({ maxDepth: 1 }),
+});
+
+type Tamper = typeof tampering extends fc.Arbitrary<infer T> ? T : never;
+
+function tamper(change: Json, t: Tamper): void {
+  const objects = objectsOf(change);
+  const target = objects[t.at % objects.length] as Json;
+  const keys = Object.keys(target);
+  if (t.how === 'add') target[t.key] = t.value;
+  else if (keys.length === 0) return;
+  else if (t.how === 'remove') delete target[keys[t.pick % keys.length] as string];
+  else target[keys[t.pick % keys.length] as string] = t.value;
+}
+
+/** What the worker has: the change parsed from the server's JSON text. */
+const asSent = (change: unknown): unknown => JSON.parse(JSON.stringify(change));
+
+/** Whether the schema accepts the change and gives back exactly what it got. */
+function schemaKeeps(change: unknown): boolean {
+  const parsed = rowChangeSchema.safeParse(change);
+  return parsed.success && isDeepStrictEqual(parsed.data, change);
+}
+
+describe('fast camera check', () => {
+  it('accepts a change exactly when the schema accepts it as it is', () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(cameraChange, fc.array(tampering, { maxLength: 2 }), (generated, tamperings) => {
+        const change = asSent(generated) as Json;
+        for (const t of tamperings) tamper(change, t);
+        const sent = asSent(change);
+        const fast = checkedCameraRecord(sent);
+        const keeps = schemaKeeps(sent);
+        expect(fast !== null).toBe(keeps);
+        if (fast) {
+          // The record itself, not a copy.
+          expect(fast).toBe((sent as { record: unknown }).record);
+          accepted++;
+        } else refused++;
+      }),
+      { numRuns: 3000 },
+    );
+    // Both ways were taken many times (the generators reach both sides of every limit).
+    expect(accepted).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('leaves other changes to the schema', () => {
+    const tenant = { op: 'upsert', row: { id: 't' } };
+    const role = {
+      op: 'record',
+      record: { kind: 'role', id: 'r', tenantId: 't', data: {}, createdAt: '', updatedAt: '' },
+    };
+    for (const change of [tenant, role, { op: 'recordDelete', kind: 'camera', id: 'c' }, null, 3])
+      expect(checkedCameraRecord(change)).toBeNull();
+  });
+});
