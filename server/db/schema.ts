@@ -1,3 +1,4 @@
+import { recordChangeTextSql } from '../sync/records';
 import type { SqlDb } from './sql';
 
 /**
@@ -17,6 +18,11 @@ import type { SqlDb } from './sql';
  *   as one JSON document (`data`) and their clocks (`field_clock`). `path` is the owning tenant's
  *   path (kept in step by moves), so a subtree's records are one index range, like tenants.
  *   `unique_key` is the value unique per kind (a user's login, a role's name in its customer…).
+ *   `change_json` is the record's change in a pull, as JSON text ready to send (see
+ *   recordChangeJson): the database writes it itself, with a trigger on every insert and on every
+ *   update of what it holds, so no writer can leave it stale (not even a server of an older
+ *   version on the same database). A snapshot then joins stored text instead of building
+ *   half a million JSON documents.
  * - record_tombstones: deleted records (a delete beats an edit; a deleted id never comes back).
  * - mutation_results: every mutation ever pushed, by (client, mutation id): the idempotency record.
  */
@@ -110,6 +116,7 @@ CREATE TABLE IF NOT EXISTS records (
   field_clock TEXT NOT NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
+  change_json TEXT,
   PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS records_path ON records(path, kind, id);
@@ -129,7 +136,70 @@ CREATE TABLE IF NOT EXISTS record_tombstones (
 const ADDED_COLUMNS: { table: string; column: string; type: string }[] = [
   { table: 'change_log', column: 'record_kind', type: 'TEXT' },
   { table: 'change_log', column: 'record_id', type: 'TEXT' },
+  { table: 'records', column: 'change_json', type: 'TEXT' },
 ];
+
+/** The columns a record's change JSON is made of (recordChangeTextSql). */
+const CHANGE_JSON_SOURCES = 'kind, id, tenant_id, data, created_at, updated_at';
+
+/**
+ * PostgreSQL compresses a row's longest values once the row passes ~2 KB, and a record with its
+ * change JSON usually does: a snapshot would then decompress every one it sends (as much CPU as
+ * building the JSON). Rows stay as they are up to ~8 KB instead (a value longer than that is
+ * still compressed or stored apart).
+ */
+const PG_TOAST_TUPLE_TARGET = 8160;
+
+/**
+ * The triggers that keep `records.change_json` (see schemaSql) equal to the record: on
+ * PostgreSQL, a row trigger sets it before the row is written; on SQLite, where a trigger cannot
+ * change the row being written, an update of the row just written.
+ */
+function changeJsonTriggersSql(dialect: SqlDb['dialect']): string {
+  const json = recordChangeTextSql(dialect, 'NEW.');
+  if (dialect === 'postgres')
+    return `
+ALTER TABLE records SET (toast_tuple_target = ${PG_TOAST_TUPLE_TARGET});
+CREATE OR REPLACE FUNCTION records_change_json() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.change_json := ${json};
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER records_change_json
+  BEFORE INSERT OR UPDATE OF ${CHANGE_JSON_SOURCES} ON records
+  FOR EACH ROW EXECUTE FUNCTION records_change_json();
+`;
+  return `
+CREATE TRIGGER IF NOT EXISTS records_change_json_insert AFTER INSERT ON records BEGIN
+  UPDATE records SET change_json = ${json} WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS records_change_json_update
+  AFTER UPDATE OF ${CHANGE_JSON_SOURCES} ON records BEGIN
+  UPDATE records SET change_json = ${json} WHERE rowid = NEW.rowid;
+END;
+`;
+}
+
+const CHANGE_JSON_FILLED = 'records.change_json filled';
+
+/**
+ * Fills `records.change_json` of the records written before it existed, once (a database the
+ * triggers have always watched has nothing to fill): in one transaction with the mark that says
+ * it is done, so a server stopped halfway fills them on its next start.
+ */
+async function fillChangeJson(db: SqlDb): Promise<void> {
+  const done = await db.get('SELECT 1 AS one FROM server_meta WHERE key = ?', [CHANGE_JSON_FILLED]);
+  if (done) return;
+  await db.transaction(async (tx) => {
+    await tx.run(
+      `UPDATE records SET change_json = ${recordChangeTextSql(db.dialect)} WHERE change_json IS NULL`,
+    );
+    await tx.run(
+      'INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+      [CHANGE_JSON_FILLED, 'yes'],
+    );
+  });
+}
 
 async function addMissingColumns(db: SqlDb): Promise<void> {
   for (const c of ADDED_COLUMNS) {
@@ -153,6 +223,8 @@ export const ROOT_NAME = 'Partner';
 export async function migrateServer(db: SqlDb, now: string): Promise<void> {
   await db.exec(schemaSql(db.dialect));
   await addMissingColumns(db);
+  await db.exec(changeJsonTriggersSql(db.dialect));
+  await fillChangeJson(db);
   await db.run(
     `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
      VALUES ('root', 'root', NULL, '/root/', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,

@@ -58,34 +58,47 @@ export function recordChangeJson(r: SyncRecordRow, hideSecrets: boolean): string
 }
 
 /**
- * The SQL expression that builds recordChangeJson's text in the database itself, for the pages of
- * a snapshot (hundreds of thousands of records): no row object, no JavaScript string per record.
- * On SQLite the text comes back as a BLOB (a Buffer of its UTF-8 bytes, which goes into the
- * answer's body as it is: no decoding and encoding again); on PostgreSQL as text. Null for a
- * user's record when `hideSecrets` (the first parameter) is 1: those go through recordChangeJson.
+ * The SQL expression of a records row's change JSON for the pages of a snapshot (hundreds of
+ * thousands of records): the stored `change_json` (server/db/schema.ts), with no row object and
+ * no JavaScript string per record. On SQLite the text comes back as a BLOB (a Buffer of its UTF-8
+ * bytes, which goes into the answer's body as it is: no decoding and encoding again); on
+ * PostgreSQL as text. Null for a user's record when `hideSecrets` (the first parameter) is 1:
+ * those go through recordChangeJson.
  */
 export function recordChangeJsonSql(dialect: 'sqlite' | 'postgres'): string {
-  const text = recordChangeTextSql(dialect);
+  const text = storedChangeSql(dialect);
   const out = dialect === 'sqlite' ? `CAST(${text} AS BLOB)` : text;
   return `CASE WHEN ? = 1 AND kind = 'user' THEN NULL ELSE ${out} END`;
 }
 
-/** recordChangeJson's text as an SQL expression over a records row (recordChangeJsonSql). */
-export function recordChangeTextSql(dialect: 'sqlite' | 'postgres'): string {
+/**
+ * recordChangeJson's text as an SQL expression over a records row (`row` prefixes the columns:
+ * `NEW.` in a trigger): how the database writes `change_json`.
+ */
+export function recordChangeTextSql(dialect: 'sqlite' | 'postgres', row = ''): string {
   const q = (column: string) =>
-    dialect === 'sqlite' ? `json_quote(${column})` : `to_json(${column})::text`;
+    dialect === 'sqlite' ? `json_quote(${row}${column})` : `to_json(${row}${column})::text`;
   return `'{"op":"record","record":{"kind":' || ${q('kind')} || ',"id":' || ${q('id')} ||
-    ',"tenantId":' || ${q('tenant_id')} || ',"data":' || data || ',"createdAt":' || ${q('created_at')} ||
+    ',"tenantId":' || ${q('tenant_id')} || ',"data":' || ${row}data || ',"createdAt":' || ${q('created_at')} ||
     ',"updatedAt":' || ${q('updated_at')} || '}}'`;
 }
 
 /**
- * The SQL aggregate that joins the recordChangeJson texts of a group of records with commas, in
- * the order the rows are read: on SQLite as a BLOB, on PostgreSQL as text (see
- * recordChangeJsonSql). No group is empty here: the caller counts its rows.
+ * A row's stored change JSON; built here for a row without one (the database fills them all as it
+ * upgrades, and its triggers keep them: a missing one would otherwise drop the record from a
+ * snapshot page without a word).
+ */
+function storedChangeSql(dialect: 'sqlite' | 'postgres'): string {
+  return `COALESCE(change_json, ${recordChangeTextSql(dialect)})`;
+}
+
+/**
+ * The SQL aggregate that joins the stored change JSON of a group of records with commas, in the
+ * order the rows are read: on SQLite as a BLOB, on PostgreSQL as text (see recordChangeJsonSql).
+ * No group is empty here: the caller counts its rows.
  */
 export function recordChangesJoinedSql(dialect: 'sqlite' | 'postgres'): string {
-  const text = recordChangeTextSql(dialect);
+  const text = storedChangeSql(dialect);
   return dialect === 'sqlite'
     ? `CAST(group_concat(${text}, ',') AS BLOB)`
     : `string_agg(${text}, ',')`;

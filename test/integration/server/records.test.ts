@@ -397,6 +397,94 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     expect(fromLog).toEqual({ ...fromSnapshot, updatedAt: fromLog?.updatedAt });
   });
 
+  it("keeps each record's stored change JSON equal to the record, whoever writes it", async () => {
+    await root.run('tenants.create', customerArgs('cust-json', 'Json Co', 'int-a'));
+    const put = (kind: string, id: string, fields: Record<string, unknown>) =>
+      root.run('records.put', { kind, id, tenantId: 'cust-json', fields });
+    expect(await put('camera', 'cam-json', cameraFields('Json "door"'))).toMatchObject({
+      status: 'applied',
+    });
+    expect(
+      await put('user', 'u-json-1', userFields('json1@example.com', { isOwner: true })),
+    ).toMatchObject({ status: 'applied' });
+    // An edit, and an ownership handed over (which rewrites the other user's record too).
+    expect(await put('camera', 'cam-json', { name: 'Json \\ yard' })).toMatchObject({
+      status: 'applied',
+    });
+    expect(
+      await put('user', 'u-json-2', userFields('json2@example.com', { isOwner: true })),
+    ).toMatchObject({ status: 'applied' });
+    // A writer that knows nothing of the column (a server of an older version on this database).
+    await server.db.run(
+      `UPDATE records SET data = ?, updated_at = ? WHERE kind = 'camera' AND id = 'cam-json'`,
+      [JSON.stringify(cameraFields('Written by an older server')), '2026-12-03T12:00:00.000Z'],
+    );
+    await root.run('tenants.move', { id: 'cust-json', newParentId: 'root' });
+
+    type Stored = { kind: string; id: string; change_json: string; data: string };
+    const stored = async () =>
+      server.db.all<Stored>(
+        `SELECT kind, id, change_json, data, tenant_id, created_at, updated_at FROM records
+         WHERE tenant_id = 'cust-json' ORDER BY kind, id`,
+      );
+    const expected = (r: Stored & Record<string, string>) => ({
+      op: 'record',
+      record: {
+        kind: r.kind,
+        id: r.id,
+        tenantId: r.tenant_id,
+        data: JSON.parse(r.data) as unknown,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+      },
+    });
+    const rows = await stored();
+    expect(rows.map((r) => r.id)).toEqual(['cam-json', 'u-json-1', 'u-json-2']);
+    for (const r of rows) expect(JSON.parse(r.change_json)).toEqual(expected(r));
+    expect(JSON.parse(rows[0]?.change_json ?? '')).toMatchObject({
+      record: { data: { name: 'Written by an older server' } },
+    });
+    expect(JSON.parse(rows[1]?.change_json ?? '')).toMatchObject({
+      record: { data: { isOwner: false } },
+    });
+
+    if (backend === 'postgres') {
+      // A record of ~5 KB with its JSON is stored as it is: a snapshot does not decompress it.
+      const long = (n: number) => `rtsp://10.0.0.5:554/${'x'.repeat(900)}${n}`;
+      const profiles = [1, 2].map((n) => ({ token: `p${n}`, name: `P${n}`, streamUri: long(n) }));
+      expect(
+        await put('camera', 'cam-json-long', cameraFields('Long', { profiles })),
+      ).toMatchObject({ status: 'applied' });
+      const sizes = await server.db.get<{ compressed: string | null; bytes: number }>(
+        `SELECT pg_column_compression(change_json) AS compressed,
+                octet_length(change_json) + octet_length(data) AS bytes
+         FROM records WHERE kind = 'camera' AND id = 'cam-json-long'`,
+      );
+      expect(sizes?.bytes).toBeGreaterThan(4000);
+      expect(sizes?.compressed).toBeNull();
+      await root.run('records.delete', { kind: 'camera', id: 'cam-json-long' });
+    }
+
+    // A database from before the column: its records get their JSON as it upgrades, once.
+    const snapshotBefore = await pullRecords(new RawClient(server.url, root.token));
+    await server.db.exec(
+      backend === 'postgres'
+        ? 'DROP TRIGGER records_change_json ON records'
+        : 'DROP TRIGGER records_change_json_insert; DROP TRIGGER records_change_json_update',
+    );
+    await server.db.exec('ALTER TABLE records DROP COLUMN change_json');
+    await server.db.run('DELETE FROM server_meta WHERE key = ?', ['records.change_json filled']);
+    await migrateServer(server.db, new Date().toISOString());
+    await migrateServer(server.db, new Date().toISOString());
+    for (const r of await stored()) expect(JSON.parse(r.change_json)).toEqual(expected(r));
+    const missing = await server.db.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM records WHERE change_json IS NULL',
+    );
+    expect(Number(missing?.n)).toBe(0);
+    const snapshotAfter = await pullRecords(new RawClient(server.url, root.token));
+    expect(snapshotAfter.records).toEqual(snapshotBefore.records);
+  });
+
   it('moves records with their customer and deletes them with it', async () => {
     await root.run('tenants.create', customerArgs('cust-mv', 'Moving Co', 'int-b'));
     await root.run('records.put', {
