@@ -180,6 +180,22 @@ END;
 `;
 }
 
+/**
+ * Whether PostgreSQL has the change-JSON trigger and storage setting already: then a start
+ * changes nothing in the catalog and takes no lock on `records` (servers behind a load balancer
+ * start while others serve).
+ */
+async function changeJsonTriggersPresent(db: SqlDb): Promise<boolean> {
+  if (db.dialect !== 'postgres') return false;
+  const row = await db.get(
+    `SELECT 1 AS one FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE t.tgname = 'records_change_json' AND c.oid = 'records'::regclass
+       AND ? = ANY (c.reloptions)`,
+    [`toast_tuple_target=${PG_TOAST_TUPLE_TARGET}`],
+  );
+  return row !== undefined;
+}
+
 const CHANGE_JSON_FILLED = 'records.change_json filled';
 
 /**
@@ -223,7 +239,7 @@ export const ROOT_NAME = 'Partner';
 export async function migrateServer(db: SqlDb, now: string): Promise<void> {
   await db.exec(schemaSql(db.dialect));
   await addMissingColumns(db);
-  await db.exec(changeJsonTriggersSql(db.dialect));
+  if (!(await changeJsonTriggersPresent(db))) await db.exec(changeJsonTriggersSql(db.dialect));
   await fillChangeJson(db);
   await db.run(
     `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
