@@ -15,7 +15,19 @@ import { rowChangeSchema } from '../../../shared/sync/protocol';
 const text = (max: number) =>
   fc.oneof(
     fc.string({
-      unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\u0000', 'é', '📷', '\uD83D', '\uDCF7'),
+      unit: fc.constantFrom(
+        'a',
+        'Z',
+        ' ',
+        '"',
+        '\\',
+        '\n',
+        '\u0000',
+        'é',
+        '📷',
+        '\uD83D',
+        '\uDCF7',
+      ),
       maxLength: 8,
     }),
     fc.constantFrom(0, 1, max - 1, max, max + 1).map((n) => 'x'.repeat(n)),
