@@ -67,24 +67,21 @@ function isDeviceInfo(v: unknown): boolean {
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** cameraProfileSchema's optional fields, each with its check. */
+const PROFILE_OPTIONAL: readonly [string, (v: unknown) => boolean][] = [
+  ['encoding', isString],
+  ['width', isNumber],
+  ['height', isNumber],
+  ['streamUri', isString],
+];
+
 /** cameraProfileSchema: token and name, and optionally encoding, width, height, streamUri. */
 function isProfile(v: unknown): boolean {
   if (!isObject(v) || !isString(v.token) || !isString(v.name)) return false;
   let keys = 2;
-  if ('encoding' in v) {
-    if (!isString(v.encoding)) return false;
-    keys++;
-  }
-  if ('width' in v) {
-    if (!isNumber(v.width)) return false;
-    keys++;
-  }
-  if ('height' in v) {
-    if (!isNumber(v.height)) return false;
-    keys++;
-  }
-  if ('streamUri' in v) {
-    if (!isString(v.streamUri)) return false;
+  for (const [key, check] of PROFILE_OPTIONAL) {
+    if (!(key in v)) continue;
+    if (!check(v[key])) return false;
     keys++;
   }
   return keyCount(v) === keys;

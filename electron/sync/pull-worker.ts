@@ -90,11 +90,13 @@ function checkAnswer(raw: unknown): CheckedAnswer {
     return data.snapshot ? takeCameras(data) : { data, cameras: [], at: [] };
   }
   const sent: unknown[] = page.changes;
-  const fast: (CameraRecord | undefined)[] = sent.map((c) => checkedCameraRecord(c) ?? undefined);
+  const fast: (CameraRecord | undefined)[] = [];
   const rest: unknown[] = [];
   const restAt: number[] = [];
   sent.forEach((c, i) => {
-    if (!fast[i]) {
+    const record = checkedCameraRecord(c);
+    fast.push(record ?? undefined);
+    if (!record) {
       rest.push(c);
       restAt.push(i);
     }
