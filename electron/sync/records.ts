@@ -10,6 +10,7 @@ import type { Db } from '../db/connection';
 import type { CameraProfile, DeviceInfo } from '../../shared/cameras';
 import type { CameraRecord } from '../cameras/repository';
 import type { RoleRecord, UserRecord } from '../people/repository';
+import { deviceInfoJson, profilesJson } from './camera-rows';
 import {
   parseRecordFields,
   type CameraFields,
@@ -362,9 +363,9 @@ export class LocalRecords {
       updated_at: at.updated,
       xaddr: c.xaddr,
       endpoint_ref: c.endpointRef,
-      device_info: c.deviceInfo === null ? null : JSON.stringify(c.deviceInfo),
+      device_info: c.deviceInfo === null ? null : deviceInfoJson(c.deviceInfo),
       mac: c.mac,
-      profiles: JSON.stringify(c.profiles),
+      profiles: profilesJson(c.profiles),
       stream_uri: c.streamUri,
       recording_profile: c.recordingProfile,
       username: c.username,

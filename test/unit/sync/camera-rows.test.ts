@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { z } from 'zod';
 import {
   CAMERA_WIDTH,
   cameraRecordOfRow,
+  deviceInfoJson,
+  profilesJson,
   packCameraRows,
   pushCameraRow,
   unpackCameraRows,
   type CameraRecord,
   type SqlValue,
 } from '../../../electron/sync/camera-rows';
+import { cameraProfileSchema, deviceInfoSchema } from '../../../shared/cameras';
 import { syncRecordSchema } from '../../../shared/sync/records';
 
 /** Text with what trips encoders up: quotes, backslashes, control characters, surrogate pairs. */
@@ -92,5 +96,84 @@ describe('camera rows', () => {
     const packed = packCameraRows([record], [0]);
     expect(() => unpackCameraRows({ ...packed, at: [0, 1] })).toThrow(/values for 2 rows/);
     expect(() => unpackCameraRows({ ...packed, text: `${packed.text}!` })).toThrow(/left over/);
+  });
+});
+
+describe('camera JSON columns', () => {
+  /** An object with the same entries in another order (the server's JSON may order keys its way). */
+  const shuffled = <T extends object>(o: T, seed: number): T => {
+    const entries = Object.entries(o);
+    for (let i = entries.length - 1; i > 0; i--) {
+      const j = (seed * (i + 7)) % (i + 1);
+      [entries[i], entries[j]] = [entries[j] as [string, unknown], entries[i] as [string, unknown]];
+    }
+    return Object.fromEntries(entries) as T;
+  };
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const anyText = fc.oneof(awkward, fc.string({ unit: 'binary', maxLength: 8 }), fc.string());
+  const profile = fc
+    .record({
+      token: anyText,
+      name: anyText,
+      encoding: maybe(anyText),
+      width: maybe(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))),
+      height: maybe(fc.integer({ min: -1, max: 8000 })),
+      streamUri: maybe(anyText),
+    })
+    // An absent field, not one set to undefined: JSON has no undefined.
+    .map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)));
+  const deviceInfo = fc.record({
+    manufacturer: anyText,
+    model: anyText,
+    firmwareVersion: anyText,
+    serialNumber: anyText,
+    hardwareId: anyText,
+  });
+
+  it('are JSON.stringify of what the schema produces, whatever order the keys came in', () => {
+    fc.assert(
+      fc.property(
+        fc.array(profile, { maxLength: 4 }),
+        deviceInfo,
+        fc.nat(1000),
+        (profiles, info, seed) => {
+          const sent = JSON.parse(
+            JSON.stringify(profiles.map((p, i) => shuffled(p, seed + i))),
+          ) as unknown;
+          const sentInfo = JSON.parse(JSON.stringify(shuffled(info, seed))) as unknown;
+          const parsedProfiles = z.array(cameraProfileSchema).parse(sent);
+          const parsedInfo = deviceInfoSchema.parse(sentInfo);
+          // What the fast check hands on (the server's objects) and what zod hands on write alike.
+          expect(profilesJson(sent as typeof parsedProfiles)).toBe(JSON.stringify(parsedProfiles));
+          expect(profilesJson(parsedProfiles)).toBe(JSON.stringify(parsedProfiles));
+          expect(deviceInfoJson(sentInfo as typeof parsedInfo)).toBe(JSON.stringify(parsedInfo));
+          expect(JSON.parse(profilesJson(parsedProfiles))).toEqual(parsedProfiles);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leave out no field the schemas name', () => {
+    // Every field filled: a field added to a schema and not written here fails this test.
+    const filled = (keys: string[]) =>
+      Object.fromEntries(
+        keys.map((k) => [k, k === 'width' || k === 'height' ? 640 : `${k} value`]),
+      );
+    const p = filled(Object.keys(cameraProfileSchema.shape));
+    const d = filled(Object.keys(deviceInfoSchema.shape));
+    expect(JSON.parse(profilesJson([p as never]))).toEqual([p]);
+    expect(JSON.parse(deviceInfoJson(d as never))).toEqual(d);
+  });
+
+  it('escape what JSON escapes', () => {
+    const p = {
+      token: 'a"b\\c',
+      name: '\u0000\u001f\n',
+      encoding: '\ud83d',
+      streamUri: '📷\u2028',
+    };
+    expect(profilesJson([p])).toBe(JSON.stringify([p]));
+    expect(profilesJson([])).toBe('[]');
   });
 });
