@@ -180,21 +180,30 @@ export class SnapshotBulkWriter {
       else candidates[at + CAMERA_RECORDING] = candidates[at + CAMERA_ENABLED] as number;
     }
     const inserted = this.insertCameras(candidates, disabled);
+    // Every camera of the page inserted (a first pull): no id to look up row by row.
+    if (inserted === 'all' && candidates === page) return [...tenantIds];
+    // With 'all', the inserted rows are those whose tenant is here.
+    const wasInserted = (row: number) =>
+      inserted === 'all'
+        ? disabled.has(tenantOf(row))
+        : inserted?.has(page[row * CAMERA_WIDTH + CAMERA_ID] as string) === true;
     const applied = new Set<string>();
     for (let row = 0; row < count; row++) {
-      const id = page[row * CAMERA_WIDTH + CAMERA_ID] as string;
-      if (inserted?.has(id)) applied.add(tenantOf(row));
+      if (wasInserted(row)) applied.add(tenantOf(row));
       else if (this.rows.records.apply(cameraRecordOfRow(page, row))) applied.add(tenantOf(row));
     }
     return [...applied];
   }
 
-  /** As insertTenants (rows: CAMERA_WIDTH values each); the owners' camera counts are recounted once. */
+  /**
+   * As insertTenants (rows: CAMERA_WIDTH values each), but answers 'all' when every row was
+   * inserted; the owners' camera counts are recounted once.
+   */
   private insertCameras(
     rows: readonly SqlValue[],
     tenants: ReadonlyMap<string, boolean>,
-  ): Set<string> | null {
-    return this.inSavepoint(() => {
+  ): Set<string> | 'all' | null {
+    return this.inSavepoint<Set<string> | 'all'>(() => {
       const last = this.s.lastCameraRowid.get() as number;
       this.s.deferCounts.run();
       const total = rows.length / CAMERA_WIDTH;
@@ -207,17 +216,13 @@ export class SnapshotBulkWriter {
       }
       this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
       this.s.resumeCounts.run();
-      const ids = new Set<string>();
-      if (count === total) {
-        for (let at = CAMERA_ID; at < rows.length; at += CAMERA_WIDTH) ids.add(rows[at] as string);
-        return ids;
-      }
+      if (count === total) return 'all';
       return new Set(this.s.camerasAfter.all(last) as string[]);
     });
   }
 
   /** Runs `write` under a savepoint; null when it hit a unique constraint (then rolled back). */
-  private inSavepoint(write: () => Set<string>): Set<string> | null {
+  private inSavepoint<T = Set<string>>(write: () => T): T | null {
     try {
       // Nested in the page's transaction, better-sqlite3 makes this a savepoint.
       return this.db.transaction(write)();

@@ -79,6 +79,15 @@ function countsAreExact(core: TestCore): boolean {
   return wrong.n === 0;
 }
 
+/** The tenant ids the core announces as changed (the lists and screens refresh these). */
+function changedTenants(core: TestCore): () => string[] {
+  const ids = new Set<string>();
+  core.events.on('event', (name: string, payload: { ids?: string[] }) => {
+    if (name === 'tenants.changed') for (const id of payload.ids ?? []) ids.add(id);
+  });
+  return () => [...ids].sort();
+}
+
 /** HTTP with small pages; `failAfter` pulls, every pull fails (the network is gone). */
 function smallPages(core: TestCore, limit: number, failAfter = Infinity): { pulls: () => number } {
   const http = core.sync.httpTransport();
@@ -181,17 +190,19 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   afterAll(async () => server?.close());
 
   /** A fresh desktop's rows after a complete snapshot pulled row by row (pages of 7 rows). */
-  const rowByRow = async () => {
+  const rowByRowSync = async () => {
     const core = await connected();
     core.sync.useBulkSnapshots(false);
     smallPages(core, 7);
+    const changed = changedTenants(core);
     expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
     checkSearchIndex(core);
-    return desktopRows(core);
+    return { rows: desktopRows(core), changed: changed() };
   };
+  const rowByRow = async () => (await rowByRowSync()).rows;
 
   it('gives a fresh desktop exactly the rows of the row-by-row path', async () => {
-    const expected = await rowByRow();
+    const { rows: expected, changed: expectedChanged } = await rowByRowSync();
     expect(expected.cameras).toHaveLength(48);
     expect(expected.users).toHaveLength(24);
     expect(expected.roleCameras).toHaveLength(24);
@@ -202,10 +213,13 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     for (const limit of [7, 1000]) {
       const core = await connected();
       smallPages(core, limit);
+      const changed = changedTenants(core);
       expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
       checkSearchIndex(core);
       expect(countsAreExact(core)).toBe(true);
       expect(desktopRows(core)).toEqual(expected);
+      // The screens are told of the same tenants.
+      expect(changed()).toEqual(expectedChanged);
     }
   });
 
