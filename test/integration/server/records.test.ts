@@ -9,6 +9,7 @@ import { hashPassword } from '../../../electron/people/password';
 import { migrateServer } from '../../../server/db/schema';
 import { pullResponseSchema } from '../../../shared/sync/protocol';
 import type { SyncRecord } from '../../../shared/sync/records';
+import { cameraFields } from '../../support/sync-records';
 import {
   ADMIN,
   RawClient,
@@ -33,23 +34,6 @@ const userFields = (login: string, extra: Record<string, unknown> = {}) => ({
   forcePasswordChange: false,
   passwordHash: null,
   roleIds: [],
-  ...extra,
-});
-const cameraFields = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  kind: 'rtsp',
-  address: 'rtsp://10.0.0.5:554/stream1',
-  model: 'Generic RTSP',
-  enabled: true,
-  xaddr: null,
-  endpointRef: null,
-  deviceInfo: null,
-  mac: null,
-  profiles: [],
-  streamUri: 'rtsp://10.0.0.5:554/stream1',
-  recordingProfile: null,
-  username: 'viewer',
-  pnpCloudId: null,
   ...extra,
 });
 

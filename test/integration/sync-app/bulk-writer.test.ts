@@ -6,57 +6,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerRowWriter } from '../../../electron/sync/apply';
 import { SnapshotBulkWriter } from '../../../electron/sync/bulk';
-import type { RowChange, SyncTenant } from '../../../shared/sync/protocol';
-import type { CameraFields } from '../../../shared/sync/records';
+import type { RowChange } from '../../../shared/sync/protocol';
 import { openTestCore, type TestCore } from '../../support/core';
+import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
 
-const AT = '2026-12-03T10:00:00.000Z';
-
-function tenant(id: string, parent: { id: string; path: string; depth: number }): SyncTenant {
-  return {
+/** A page's change of a camera of `tenantId`. */
+const camera = (id: string, tenantId: string): RowChange => ({
+  op: 'record',
+  record: {
+    kind: 'camera',
     id,
-    kind: 'customer',
-    parentId: parent.id,
-    path: `${parent.path}${id}/`,
-    depth: parent.depth + 1,
-    name: `Customer ${id}`,
-    contactPerson: '',
-    email: `${id}@example.com`,
-    phone: '',
-    address: '',
-    timeZone: 'UTC',
-    notes: '',
-    ownDisabled: false,
-    disabledBy: null,
-    moduleOverrides: {},
-    business: null,
-    createdAt: AT,
-    updatedAt: AT,
-  };
-}
-
-function camera(id: string, tenantId: string): RowChange {
-  const data: CameraFields = {
-    name: `Camera ${id}`,
-    kind: 'rtsp',
-    address: '10.0.0.1',
-    model: '',
-    enabled: true,
-    xaddr: null,
-    endpointRef: null,
-    deviceInfo: null,
-    mac: null,
-    profiles: [],
-    streamUri: 'rtsp://10.0.0.1/stream',
-    recordingProfile: null,
-    username: 'viewer',
-    pnpCloudId: null,
-  };
-  return {
-    op: 'record',
-    record: { kind: 'camera', id, tenantId, data, createdAt: AT, updatedAt: AT },
-  };
-}
+    tenantId,
+    data: cameraFields(`Camera ${id}`, {
+      address: '10.0.0.1',
+      model: '',
+      streamUri: 'rtsp://10.0.0.1/stream',
+    }),
+    createdAt: SYNC_TEST_TIME,
+    updatedAt: SYNC_TEST_TIME,
+  },
+});
 
 describe('the bulk snapshot writer', () => {
   let core: TestCore | undefined;
@@ -75,11 +44,14 @@ describe('the bulk snapshot writer', () => {
     const write = (changes: RowChange[]) =>
       db.transaction(() => bulk.apply(changes).applied.sort())();
 
-    expect(write(['a', 'b', 'c'].map((id) => ({ op: 'upsert', row: tenant(id, root) })))).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
+    expect(
+      write(
+        ['a', 'b', 'c'].map((id) => ({
+          op: 'upsert',
+          row: syncTenant(id, root, { email: `${id}@example.com` }),
+        })),
+      ),
+    ).toEqual(['a', 'b', 'c']);
     // Every camera's tenant here: all of them inserted in bulk.
     expect(write([camera('cam-1', 'a'), camera('cam-2', 'a'), camera('cam-3', 'b')])).toEqual([
       'a',

@@ -14,6 +14,7 @@ import { cameraRecordOfRow } from '../../../electron/sync/camera-rows';
 import { PullWorker } from '../../../electron/sync/pull-worker-client';
 import { ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
 import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
+import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
 import { ADMIN, startTestServer, type TestServer } from '../server/support';
 
 /** A loopback HTTP server that answers every request with `status` and `body`. */
@@ -133,45 +134,17 @@ describe('pull worker', () => {
       kind: 'camera',
       id,
       tenantId: 'c1',
-      data: {
-        name,
-        kind: 'rtsp',
+      data: cameraFields(name, {
         address: 'rtsp://10.0.0.9/stream',
         model: '',
-        enabled: true,
-        xaddr: null,
-        endpointRef: null,
-        deviceInfo: null,
-        mac: null,
         profiles: [{ token: 'p1', name: 'Main', width: 1920 }],
         streamUri: null,
-        recordingProfile: null,
         username: 'admin',
-        pnpCloudId: null,
-      },
-      createdAt: '2026-12-03T10:00:00.000Z',
-      updatedAt: '2026-12-03T10:00:00.000Z',
+      }),
+      createdAt: SYNC_TEST_TIME,
+      updatedAt: SYNC_TEST_TIME,
     });
-    const tenant = {
-      id: 'c1',
-      kind: 'customer',
-      parentId: 'root',
-      path: '/root/c1/',
-      depth: 1,
-      name: 'Customer 1',
-      contactPerson: '',
-      email: '',
-      phone: '',
-      address: '',
-      timeZone: 'UTC',
-      notes: '',
-      ownDisabled: false,
-      disabledBy: null,
-      moduleOverrides: {},
-      business: null,
-      createdAt: '2026-12-03T10:00:00.000Z',
-      updatedAt: '2026-12-03T10:00:00.000Z',
-    };
+    const tenant = syncTenant('c1', undefined, { name: 'Customer 1' });
     const page = (changes: unknown[]) =>
       JSON.stringify({
         changes,
