@@ -90,12 +90,12 @@ function checkAnswer(raw: unknown): CheckedAnswer {
     return data.snapshot ? takeCameras(data) : { data, cameras: [], at: [] };
   }
   const sent: unknown[] = page.changes;
-  const fast: (CameraRecord | undefined)[] = [];
+  const fast: (CameraRecord | null)[] = [];
   const rest: unknown[] = [];
   const restAt: number[] = [];
   sent.forEach((c, i) => {
     const record = checkedCameraRecord(c);
-    fast.push(record ?? undefined);
+    fast.push(record);
     if (!record) {
       rest.push(c);
       restAt.push(i);
