@@ -165,6 +165,8 @@ const PUSH_CHUNK = 500;
 const RESULTS_PER_INSERT = 500;
 const commandOf = (m: Mutation) => ({ command: m.command, args: m.args }) as Command;
 const MAX_REFRESH_ROWS = 50_000;
+/** How stale a client's `last_seen_at` may get before a pull or push writes it again. */
+export const LAST_SEEN_STEP_MS = 60_000;
 
 export class SyncService {
   private readonly now: () => Date;
@@ -179,9 +181,9 @@ export class SyncService {
 
   /** Binds a client id to the account on first use; returns whether the server knew it. */
   private async claimClient(p: Principal, clientId: string): Promise<boolean> {
-    const at = this.now().toISOString();
-    const row = await this.db.get<{ account_id: string }>(
-      'SELECT account_id FROM sync_clients WHERE client_id = ?',
+    const at = this.now();
+    const row = await this.db.get<{ account_id: string; last_seen_at: string }>(
+      'SELECT account_id, last_seen_at FROM sync_clients WHERE client_id = ?',
       [clientId],
     );
     if (row && row.account_id !== p.account.id)
@@ -190,16 +192,19 @@ export class SyncService {
         'This client id is used by another account. Log out and in again: the app then starts a fresh sync.',
       );
     if (row) {
-      await this.db.run('UPDATE sync_clients SET last_seen_at = ? WHERE client_id = ?', [
-        at,
-        clientId,
-      ]);
+      // To the minute: otherwise every pull is a write of its own (a commit, on PostgreSQL a WAL
+      // flush), a first pull's hundreds of pages and an idle desktop's polls alike.
+      if (!(Date.parse(row.last_seen_at) > at.getTime() - LAST_SEEN_STEP_MS))
+        await this.db.run('UPDATE sync_clients SET last_seen_at = ? WHERE client_id = ?', [
+          at.toISOString(),
+          clientId,
+        ]);
       return true;
     }
     await this.db.run(
       `INSERT INTO sync_clients (client_id, account_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (client_id) DO NOTHING`,
-      [clientId, p.account.id, at, at],
+      [clientId, p.account.id, at.toISOString(), at.toISOString()],
     );
     return false;
   }

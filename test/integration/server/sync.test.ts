@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAST_SEEN_STEP_MS } from '../../../server/sync/service';
 import { tenantChangeJsonSql, toSyncTenant, type ServerTenant } from '../../../server/sync/store';
 import {
   ADMIN,
@@ -180,6 +181,39 @@ describe.each(list)('sync protocol on %s', (backend) => {
     expect(all.upserts.size).toBeGreaterThan(3);
     const again = await a.pull('c:999999999');
     expect(again.body.snapshot).toBe(true);
+  });
+
+  it('writes down when it last saw a client at most once a minute, not at every pull', async () => {
+    let nowMs = Date.parse('2026-12-03T10:00:00.000Z');
+    const clocked = await startTestServer(backend, { now: () => new Date(nowMs) });
+    try {
+      const c = new RawClient(
+        clocked.url,
+        await loginToken(clocked.url, ADMIN.email, ADMIN.password),
+        undefined,
+        () => nowMs,
+      );
+      const seen = () =>
+        clocked.db.get<{ first_seen_at: string; last_seen_at: string }>(
+          'SELECT first_seen_at, last_seen_at FROM sync_clients WHERE client_id = ?',
+          [c.clientId],
+        );
+      expect((await c.pull()).status).toBe(200);
+      const first = '2026-12-03T10:00:00.000Z';
+      expect(await seen()).toEqual({ first_seen_at: first, last_seen_at: first });
+      nowMs += LAST_SEEN_STEP_MS - 1000;
+      expect((await c.pull()).status).toBe(200);
+      await c.run('tenants.create', customerArgs('c-seen', 'Seen Ltd'));
+      expect(await seen()).toEqual({ first_seen_at: first, last_seen_at: first });
+      nowMs += 2000;
+      expect((await c.pull()).status).toBe(200);
+      expect(await seen()).toEqual({
+        first_seen_at: first,
+        last_seen_at: new Date(nowMs).toISOString(),
+      });
+    } finally {
+      await clocked.close();
+    }
   });
 
   it('builds a snapshot tenant in the database exactly as toSyncTenant does', async () => {
