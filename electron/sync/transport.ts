@@ -64,6 +64,8 @@ export async function postJson(
   body: unknown,
   token: string | null,
   timeoutMs = TIMEOUT_MS,
+  /** Called with a successful answer's headers as they arrive, before its body is read. */
+  onHeaders?: (headers: Headers) => void,
 ): Promise<unknown> {
   let res: Response;
   try {
@@ -81,6 +83,7 @@ export async function postJson(
       `The server at ${new URL(url).origin} cannot be reached (${err instanceof Error ? err.message : String(err)}).`,
     );
   }
+  if (res.ok) onHeaders?.(res.headers);
   let data: unknown;
   try {
     data = parseJsonBytes(Buffer.from(await res.arrayBuffer()));

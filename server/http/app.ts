@@ -5,6 +5,7 @@ import { HybridClock } from '../../shared/sync/hlc';
 import {
   createAccountSchema,
   loginRequestSchema,
+  PULL_NEXT_HEADER,
   pullRequestSchema,
   pushRequestSchema,
 } from '../../shared/sync/protocol';
@@ -124,6 +125,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         principal(req),
         req.body as z.output<typeof pullRequestSchema>,
       );
+      if (pulled.more) reply.header(PULL_NEXT_HEADER, encodeURIComponent(pulled.cursor));
       // Written out here: records' stored JSON goes out as it is (pullReplyJson).
       return reply.type('application/json; charset=utf-8').send(pullReplyJson(pulled));
     });

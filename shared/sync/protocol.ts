@@ -143,6 +143,16 @@ export const pullResponseSchema = z.object({
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+/**
+ * A header of a pull's answer that says, ahead of its body, where the next page starts: the
+ * answer's `cursor`, URI-encoded, sent only when `more` is true. A desktop reading ahead asks for
+ * the next page as soon as the headers arrive, so the server reads that page while the desktop
+ * takes in this one (otherwise the two wait for each other at every page). The body stays what
+ * counts: a desktop asks for the page after the body's cursor, and a page read ahead from another
+ * cursor is never used.
+ */
+export const PULL_NEXT_HEADER = 'x-sync-next';
+
 export const loginRequestSchema = z.object({
   email: z.string().trim().toLowerCase().min(3).max(254),
   password: z.string().min(1).max(200),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_SEEN_STEP_MS } from '../../../server/sync/service';
+import { PULL_NEXT_HEADER } from '../../../shared/sync/protocol';
 import { tenantChangeJsonSql, toSyncTenant, type ServerTenant } from '../../../server/sync/store';
 import {
   ADMIN,
@@ -214,6 +215,29 @@ describe.each(list)('sync protocol on %s', (backend) => {
     } finally {
       await clocked.close();
     }
+  });
+
+  it('says where the next page starts in a header ahead of the body, only when more follows', async () => {
+    const a = new RawClient(server.url, token);
+    for (const n of [1, 2, 3])
+      await a.run('tenants.create', customerArgs(`c-next-${n}`, `Next Header ${n}`));
+    let cursor = '';
+    let pages = 0;
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${server.url}/v1/sync/pull`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ clientId: 'next-header-client', cursor, limit: 2 }),
+      });
+      const body = (await res.json()) as { cursor: string; more: boolean };
+      const next = res.headers.get(PULL_NEXT_HEADER);
+      if (body.more) expect(next === null ? null : decodeURIComponent(next)).toBe(body.cursor);
+      else expect(next).toBeNull();
+      pages++;
+      cursor = body.cursor;
+      if (!body.more) break;
+    }
+    expect(pages).toBeGreaterThan(2);
   });
 
   it('builds a snapshot tenant in the database exactly as toSyncTenant does', async () => {

@@ -13,9 +13,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cameraRecordOfRow } from '../../../electron/sync/camera-rows';
 import { PullWorker } from '../../../electron/sync/pull-worker-client';
 import { ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
+import { PULL_NEXT_HEADER } from '../../../shared/sync/protocol';
 import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
 import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
-import { ADMIN, startTestServer, type TestServer } from '../server/support';
+import {
+  ADMIN,
+  RawClient,
+  customerArgs,
+  loginToken,
+  startTestServer,
+  type TestServer,
+} from '../server/support';
 
 /** A loopback HTTP server that answers every request with `status` and `body`. */
 async function answering(status: number, body: string): Promise<{ url: string; close(): void }> {
@@ -26,6 +34,67 @@ async function answering(status: number, body: string): Promise<{ url: string; c
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+/**
+ * An HTTP relay to `target` that sends each answer's headers at once and holds its body back until
+ * the next request arrives, or `holdMs` pass; `events` says what happened in order. `rewriteNext`
+ * changes the PULL_NEXT_HEADER on the way.
+ */
+async function holdingRelay(
+  target: string,
+  holdMs: number,
+  rewriteNext?: (value: string) => string,
+): Promise<{ url: string; events: string[]; close(): void }> {
+  const events: string[] = [];
+  const held: (() => void)[] = [];
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    const n = ++requests;
+    events.push(`request ${n}`);
+    while (held.length) held.shift()?.();
+    const sent: Buffer[] = [];
+    req.on('data', (c: Buffer) => sent.push(c));
+    req.on('end', () => {
+      const up = http.request(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            const headers = { ...answer.headers };
+            const next = headers[PULL_NEXT_HEADER];
+            if (rewriteNext && typeof next === 'string')
+              headers[PULL_NEXT_HEADER] = rewriteNext(next);
+            res.writeHead(answer.statusCode ?? 502, headers);
+            res.flushHeaders();
+            let done = false;
+            const release = (why: string) => {
+              if (done) return;
+              done = true;
+              clearTimeout(timer);
+              events.push(`body ${n} ${why}`);
+              res.end(Buffer.concat(body));
+            };
+            const timer = setTimeout(() => release('after the wait'), holdMs);
+            held.push(() => release('on the next request'));
+          });
+        },
+      );
+      up.end(Buffer.concat(sent));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 const pullBody = { clientId: 'pull-worker-test', cursor: '', refresh: [], limit: 10 };
@@ -192,6 +261,55 @@ describe('pull worker', () => {
     } finally {
       good.close();
       bad.close();
+    }
+  });
+
+  it("asks for the next page as soon as a page's headers say where it starts", async () => {
+    const token = await loginToken(server.url, ADMIN.email, ADMIN.password);
+    const client = new RawClient(server.url, token);
+    for (const n of [1, 2, 3, 4, 5])
+      await client.run('tenants.create', customerArgs(`c-ahead-${n}`, `Ahead ${n}`));
+    const pullAll = async (url: string, clientId: string) => {
+      const w = worker();
+      const ids: string[] = [];
+      let cursor = '';
+      for (let i = 0; i < 20; i++) {
+        const page = await w.pull(
+          `${url}/v1/sync/pull`,
+          { clientId, cursor, refresh: [], limit: 2 },
+          token,
+          5000,
+        );
+        for (const c of page.changes) if (c.op === 'upsert') ids.push(c.row.id);
+        cursor = page.cursor;
+        if (!page.more) return ids;
+      }
+      throw new Error('the pull did not end');
+    };
+    const direct = await pullAll(server.url, 'ahead-direct-client');
+    expect(direct).toEqual(expect.arrayContaining(['c-ahead-1', 'c-ahead-5']));
+
+    // Each body waits for the next request: the worker asked for page 2 with page 1's headers,
+    // before page 1's body had come (without the header it would wait for that body, and the
+    // relay would let it go only after the wait).
+    const relay = await holdingRelay(server.url, 1500);
+    try {
+      expect(await pullAll(relay.url, 'ahead-relay-client')).toEqual(direct);
+      expect(relay.events.slice(0, 3)).toEqual([
+        'request 1',
+        'request 2',
+        'body 1 on the next request',
+      ]);
+    } finally {
+      relay.close();
+    }
+
+    // A header that names another cursor costs a page read for nothing, never a wrong page.
+    const lying = await holdingRelay(server.url, 0, () => encodeURIComponent('s:0:/root/zzz/'));
+    try {
+      expect(await pullAll(lying.url, 'ahead-lying-client')).toEqual(direct);
+    } finally {
+      lying.close();
     }
   });
 
