@@ -292,7 +292,7 @@ describe('pull worker', () => {
     // Each body waits for the next request: the worker asked for page 2 with page 1's headers,
     // before page 1's body had come (without the header it would wait for that body, and the
     // relay would let it go only after the wait).
-    const relay = await holdingRelay(server.url, 1500);
+    const relay = await holdingRelay(server.url, 3000);
     try {
       expect(await pullAll(relay.url, 'ahead-relay-client')).toEqual(direct);
       expect(relay.events.slice(0, 3)).toEqual([
