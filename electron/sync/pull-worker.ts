@@ -19,6 +19,7 @@ import { parentPort } from 'node:worker_threads';
 import { z } from 'zod';
 import {
   PULL_NEXT_HEADER,
+  pullRequestSchema,
   pullResponseSchema,
   type PullResponse,
 } from '../../shared/sync/protocol';
@@ -136,13 +137,15 @@ interface Fetch {
   next: Promise<Next>;
 }
 
-/** A cursor as PULL_NEXT_HEADER carries it; null when the header is not URI-encoded text. */
+/** A cursor as PULL_NEXT_HEADER carries it; null when it is not one a pull may send. */
 function headerCursor(value: string): string | null {
+  let cursor: string;
   try {
-    return decodeURIComponent(value);
+    cursor = decodeURIComponent(value);
   } catch {
     return null;
   }
+  return pullRequestSchema.shape.cursor.safeParse(cursor).success ? cursor : null;
 }
 
 function fetchPage(req: Request): Fetch {

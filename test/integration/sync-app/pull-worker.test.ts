@@ -38,15 +38,16 @@ async function answering(status: number, body: string): Promise<{ url: string; c
 
 /**
  * An HTTP relay to `target` that sends each answer's headers at once and holds its body back until
- * the next request arrives, or `holdMs` pass; `events` says what happened in order. `rewriteNext`
- * changes the PULL_NEXT_HEADER on the way.
+ * the next request arrives, or `holdMs` pass; `events` says what happened in order, `cursors` what
+ * each request asked for. `rewriteNext` changes the PULL_NEXT_HEADER on the way.
  */
 async function holdingRelay(
   target: string,
   holdMs: number,
   rewriteNext?: (value: string) => string,
-): Promise<{ url: string; events: string[]; close(): void }> {
+): Promise<{ url: string; events: string[]; cursors: string[]; close(): void }> {
   const events: string[] = [];
+  const cursors: string[] = [];
   const held: (() => void)[] = [];
   let requests = 0;
   const server = http.createServer((req, res) => {
@@ -56,6 +57,7 @@ async function holdingRelay(
     const sent: Buffer[] = [];
     req.on('data', (c: Buffer) => sent.push(c));
     req.on('end', () => {
+      cursors.push((JSON.parse(Buffer.concat(sent).toString()) as { cursor: string }).cursor);
       const up = http.request(
         new URL(req.url ?? '/', target),
         { method: req.method, headers: req.headers },
@@ -90,6 +92,7 @@ async function holdingRelay(
   return {
     url: `http://127.0.0.1:${port}`,
     events,
+    cursors,
     close: () => {
       server.closeAllConnections();
       server.close();
@@ -310,6 +313,17 @@ describe('pull worker', () => {
       expect(await pullAll(lying.url, 'ahead-lying-client')).toEqual(direct);
     } finally {
       lying.close();
+    }
+    // One that no pull may send is not followed (the body's cursor is, once the page is checked).
+    const huge = await holdingRelay(server.url, 0, () =>
+      encodeURIComponent('s:0:'.padEnd(1001, 'x')),
+    );
+    try {
+      expect(await pullAll(huge.url, 'ahead-huge-client')).toEqual(direct);
+      expect(huge.cursors.filter((c) => c.length > 1000)).toEqual([]);
+      expect(huge.cursors.length).toBeGreaterThan(2);
+    } finally {
+      huge.close();
     }
   });
 
