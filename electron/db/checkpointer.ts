@@ -9,7 +9,8 @@
  * case this thread falls behind or stops. Durability is unchanged: a committed transaction is in
  * the WAL, checkpointed or not.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { newBundleWorker } from '../app/bundle-worker';
 
 export interface CheckpointWorkerData {
   file: string;
@@ -92,7 +93,7 @@ export class WalCheckpointer {
       file: this.options.file,
       ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
     };
-    const worker = new Worker(this.options.workerFile, { workerData: data });
+    const worker = newBundleWorker(this.options.workerFile, { workerData: data });
     worker.on('message', (reply: CheckpointReply) => this.answered(worker, reply));
     const gone = (err: Error) => {
       if (this.worker !== worker) return;

@@ -10,9 +10,10 @@
  * Errors come back as data and are thrown here as the transport's own errors, so the engine
  * treats them exactly as it does without the worker.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { PullRequest, PullResponse } from '../../shared/sync/protocol';
+import { newBundleWorker } from '../app/bundle-worker';
 import { unpackCameraRows, type PackedCameraRows } from './camera-rows';
 import { ServerError, ServerUnreachableError, type PulledPage } from './transport';
 
@@ -135,7 +136,7 @@ export class PullWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.file, {
+    const worker = newBundleWorker(this.file, {
       resourceLimits: { maxYoungGenerationSizeMb: PULL_WORKER_YOUNG_GENERATION_MB },
     });
     worker.unref();
