@@ -542,7 +542,7 @@ export class SyncEngine {
         // Awaited by the next round; if that round never comes (this page fails), nobody asks.
         reply.catch(() => undefined);
         ahead = { cursor: res.cursor, reply };
-        // fetch writes the request an event-loop turn or so later: let it go out before this
+        // The request is written an event-loop turn or so later: let it go out before this
         // page's write blocks the loop (it would otherwise leave only after the write).
         for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       }

@@ -153,8 +153,8 @@ function fetchPage(req: Request): Fetch {
   const next = new Promise<Next>((resolve) => (tell = resolve));
   const page = (async (): Promise<Page> => {
     try {
-      const raw = await postJson(req.url, req.body, req.token, req.timeoutMs, (headers) => {
-        const sent = headers.get(PULL_NEXT_HEADER);
+      const raw = await postJson(req.url, req.body, req.token, req.timeoutMs, (header) => {
+        const sent = header(PULL_NEXT_HEADER);
         const cursor = sent === null ? null : headerCursor(sent);
         if (cursor !== null) tell({ cursor });
       });
@@ -226,12 +226,6 @@ async function serve(req: PullWorkerRequest): Promise<PullWorkerReply> {
     ? { id: req.id, error: page.error }
     : { id: req.id, json: page.json, cameras: page.cameras };
 }
-
-// Warm-up as the thread starts: fetch loads its HTTP client on its first call, which a data: URL
-// makes without touching the network; the first pull then starts at once.
-void fetch('data:application/json,{}')
-  .then((res) => res.json())
-  .catch(() => undefined);
 
 parentPort?.on('message', (req: PullWorkerRequest) => {
   void serve(req).then((reply) =>
