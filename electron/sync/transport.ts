@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import { isApiErrorBody, type ApiErrorBody } from '../../shared/errors';
 import {
   loginResponseSchema,
@@ -59,6 +60,27 @@ export function parseJsonBytes(bytes: Buffer): unknown {
   const body =
     bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   return JSON.parse(isAscii(body) ? body.toString('latin1') : body.toString('utf8'));
+}
+
+/**
+ * An answer's body without its content encoding. This client asks for none (no Accept-Encoding),
+ * but a proxy in front of the server may compress anyway; fetch decoded these by itself.
+ */
+function decoded(body: Buffer, encoding: string | undefined): Buffer {
+  switch ((encoding ?? 'identity').trim().toLowerCase()) {
+    case 'identity':
+    case '':
+      return body;
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      return zlib.inflateSync(body);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    default:
+      throw new Error(`content encoding ${encoding ?? ''}`);
+  }
 }
 
 /** A successful answer's header by name (in any case), or null. */
@@ -125,7 +147,7 @@ export function postJson(
         ended = true;
         let data: unknown;
         try {
-          data = parseJsonBytes(Buffer.concat(chunks));
+          data = parseJsonBytes(decoded(Buffer.concat(chunks), res.headers['content-encoding']));
         } catch {
           const where = status >= 300 && status < 400 ? res.headers.location : undefined;
           reject(

@@ -1,11 +1,13 @@
 /**
  * postJson (electron/sync/transport.ts) against a real HTTP server on loopback: what a 2xx, an
- * error answer, a redirect, a body cut off, a server that never answers and a closed port each
+ * error answer, a redirect, a compressed body, a body cut off, a server that never answers and a
+ * closed port each
  * become (the value, ServerError with the server's body, or ServerUnreachableError with a message
  * a person can act on), and that the headers of an answer are handed over before its body ends.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
 
@@ -58,6 +60,19 @@ beforeAll(async () => {
           res.write('{"part":');
           finishSlowBody = () => res.end('1}');
           return;
+        }
+        case '/gzip': {
+          // Compressed although the client asked for no encoding (a proxy may do that).
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          return res.end(zlib.gzipSync(JSON.stringify({ packed: 'Müller 監視' })));
+        }
+        case '/brotli': {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' });
+          return res.end(zlib.brotliCompressSync(JSON.stringify({ packed: true })));
+        }
+        case '/odd-encoding': {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' });
+          return res.end('{"a":1}');
         }
         case '/silent':
           return; // never answers
@@ -127,6 +142,14 @@ describe('postJson', () => {
     expect(moved).toBeInstanceOf(ServerUnreachableError);
     expect((moved as Error).message).toBe(
       'The server answered 301 and sends to https://vms.example.com/v1/sync/pull: use that address.',
+    );
+  });
+
+  it('reads an answer a proxy compressed, and refuses one it cannot decode', async () => {
+    await expect(postJson(`${base}/gzip`, {}, null)).resolves.toEqual({ packed: 'Müller 監視' });
+    await expect(postJson(`${base}/brotli`, {}, null)).resolves.toEqual({ packed: true });
+    await expect(postJson(`${base}/odd-encoding`, {}, null)).rejects.toThrow(
+      new ServerUnreachableError('The server answered 200 without a readable body.'),
     );
   });
 
