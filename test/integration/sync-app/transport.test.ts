@@ -5,7 +5,11 @@
  * become (the value, ServerError with the server's body, or ServerUnreachableError with a message
  * a person can act on), and that the headers of an answer are handed over before its body ends.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,5 +183,59 @@ describe('postJson', () => {
         `^The server at http://127\\.0\\.0\\.1:${port} cannot be reached \\(.*ECONNREFUSED`,
       ),
     );
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1 (test/fixtures/tls: a test fixture, valid until 2126). */
+const TLS_DIR = path.resolve('test/fixtures/tls');
+
+describe('postJson over TLS', () => {
+  let tlsServer: https.Server;
+  let tlsBase = '';
+
+  beforeAll(async () => {
+    tlsServer = https.createServer(
+      {
+        cert: fs.readFileSync(path.join(TLS_DIR, 'cert.pem')),
+        key: fs.readFileSync(path.join(TLS_DIR, 'key.pem')),
+      },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"secure":true}');
+      },
+    );
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    tlsServer.closeAllConnections();
+    await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+  });
+
+  it('refuses a server whose certificate it does not trust, and says why', async () => {
+    const err: unknown = await postJson(`${tlsBase}/v1/sync/pull`, {}, 'secret').catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ServerUnreachableError);
+    expect((err as Error).message).toMatch(/cannot be reached \(self[- ]signed certificate/);
+  });
+
+  it('talks to it once its certificate is trusted (NODE_EXTRA_CA_CERTS)', async () => {
+    const script = `import { postJson } from './electron/sync/transport.ts';
+      console.log(JSON.stringify(await postJson(process.argv[1], { a: 1 }, null)));`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, `${tlsBase}/v1/sync/pull`],
+        {
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(TLS_DIR, 'cert.pem') },
+          timeout: 30_000,
+        },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    expect(JSON.parse(out.trim())).toEqual({ secure: true });
   });
 });
