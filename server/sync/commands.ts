@@ -279,6 +279,13 @@ class Commands {
     });
     await this.store.enableSubtree(t.id, t.path, null);
     await this.store.logSubtree(this.ctx.seq, t.path);
+    if (a.mode === 'enable_all_cameras')
+      await new RecordStore(this.ctx.tx).enableCameras(
+        this.ctx.seq,
+        t.path,
+        this.ctx.hlc,
+        this.ctx.now,
+      );
     return { lost: [] };
   }
 

@@ -185,6 +185,31 @@ export class RecordStore {
     await this.tx.run('DELETE FROM records WHERE kind = ? AND id = ?', [r.kind, r.id]);
   }
 
+  /**
+   * A tenant enabled "with all its cameras" (`tenants.enable`, mode `enable_all_cameras`): every
+   * camera of the subtree switched off on its own is on again, unless its own switch is newer
+   * than the enable (per-field last writer wins), and logged, as the desktop that enabled it did.
+   */
+  async enableCameras(seq: number, path: string, hlc: string, now: string): Promise<void> {
+    // The stored data is JSON.stringify's: a camera switched off holds `"enabled":false` as it is.
+    const off = await this.tx.all<ServerRecord>(
+      `SELECT * FROM records WHERE kind = 'camera' AND path >= ? AND path < ? AND data LIKE ?`,
+      [path, subtreeHi(path), '%"enabled":false%'],
+    );
+    for (const r of off) {
+      const data = JSON.parse(r.data) as Record<string, unknown>;
+      const clock = parseFieldClock(r.field_clock);
+      if (data.enabled !== false || !winsField(clock, 'enabled', hlc)) continue;
+      await this.update('camera', r.id, {
+        unique_key: r.unique_key,
+        data: JSON.stringify({ ...data, enabled: true }),
+        field_clock: JSON.stringify({ ...clock, enabled: hlc }),
+        updated_at: now,
+      });
+      await this.log(seq, 'camera', r.id, r.path);
+    }
+  }
+
   /** A tenant subtree moved: its records follow, logged under the new path with the old one. */
   async moveSubtree(seq: number, oldPath: string, newPath: string): Promise<void> {
     await this.tx.run(

@@ -117,6 +117,66 @@ describe.each(list)('users, roles and cameras between two desktops on %s', (back
     expect(recordsOf(fresh)).toEqual(recordsOf(a));
   });
 
+  it("stops and starts recording of a customer's cameras as another desktop disables and enables it (all its cameras, or each as it was)", async () => {
+    const a = await desktop();
+    const b = await desktop();
+    const region = await a.call('tenants.create', integrator('Recording Region'));
+    const shop = await a.call(
+      'tenants.create',
+      customer('Recording Shop', { parentId: region.id }),
+    );
+    const other = await a.call('tenants.create', customer('Recording Other'));
+    const cam = (customerId: string, name: string) =>
+      a.call('cameras.addManual', {
+        customerId,
+        name,
+        streamUrl: `rtsp://10.9.8.${name.length}:554/live`,
+        username: 'viewer',
+        password: 'pw',
+      });
+    const front = await cam(shop.id, 'Front');
+    const back = await cam(shop.id, 'Back door');
+    const elsewhere = await cam(other.id, 'Elsewhere');
+    await sync(a, b);
+    const recording = (core: TestCore) =>
+      Object.fromEntries(
+        (
+          core.db.prepare('SELECT id, enabled, recording FROM cameras ORDER BY id').all() as {
+            id: string;
+            enabled: number;
+            recording: number;
+          }[]
+        ).map((c) => [c.id, `${c.enabled}/${c.recording}`]),
+      );
+    expect(recording(b)).toEqual({ [front.id]: '1/1', [back.id]: '1/1', [elsewhere.id]: '1/1' });
+
+    // A disable above the customer, made on A: B's copies stop recording at its next pull.
+    await a.call('tenants.disable', { id: region.id });
+    await sync(a, b);
+    expect(recording(b)).toEqual({ [front.id]: '1/0', [back.id]: '1/0', [elsewhere.id]: '1/1' });
+    // Pulls that bring nothing leave it so.
+    for (let i = 0; i < 2; i++)
+      expect(await b.sync.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
+    expect(recording(b)).toEqual(recording(a));
+
+    // Enabled again (on A): every camera of the subtree records again on B.
+    await a.call('cameras.setEnabled', { id: back.id, enabled: false });
+    await a.call('tenants.enable', { id: region.id, mode: 'enable_all_cameras' });
+    await sync(a, b);
+    expect(recording(a)).toEqual({ [front.id]: '1/1', [back.id]: '1/1', [elsewhere.id]: '1/1' });
+    expect(recording(b)).toEqual(recording(a));
+    expect(await b.sync.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
+    expect(recording(b)).toEqual(recording(a));
+
+    // Enabled again keeping each camera's previous state: one switched off stays off.
+    await a.call('tenants.disable', { id: shop.id });
+    await a.call('cameras.setEnabled', { id: front.id, enabled: false });
+    await a.call('tenants.enable', { id: shop.id, mode: 'restore_previous' });
+    await sync(a, b);
+    expect(recording(a)).toEqual({ [front.id]: '0/0', [back.id]: '1/1', [elsewhere.id]: '1/1' });
+    expect(recording(b)).toEqual(recording(a));
+  });
+
   it('keeps concurrent edits of different fields of one user, and lets a delete beat an edit', async () => {
     const a = await desktop();
     const b = await desktop();
