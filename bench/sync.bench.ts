@@ -7,7 +7,8 @@
  *    snapshot pages over HTTP, parsed but not stored);
  *  - push of 10,000 mutations (20 requests of 500 tenants.create, one client);
  *  - mutations/s from 20 concurrent clients (50 per request);
- *  - pull latency (p95) of a client that is already up to date.
+ *  - pull latency (p95) of a client that is already up to date, at the server, and the whole sync
+ *    of the desktop that holds the 500,000 cameras once it is up to date.
  *
  * While working on one part: SYNC_BENCH_BACKENDS=postgres (or sqlite; default both) and
  * SYNC_BENCH_SKIP_INITIAL=1 (the seed, but no initial pulls). The default runs everything.
@@ -265,6 +266,12 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
           `initial pull brought ${pulled.customers} customers, ${pulled.cameras} cameras (counted ${pulled.counted})`,
         );
       figures[`sync_${backend}_initial_pull_100k_500k_cams_s`] = atMost(pulled.ms / 1000, 10, 's');
+      // The desktop's side of the up-to-date pull below, on a desktop holding all of it.
+      figures[`sync_${backend}_desktop_uptodate_sync_p95_ms`] = atMost(
+        pulled.upToDateP95Ms,
+        50,
+        'ms',
+      );
     }
 
     // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored.
