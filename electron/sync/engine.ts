@@ -525,8 +525,6 @@ export class SyncEngine {
     const transport = this.transport();
     const clientId = this.clientId();
     const changed = new Set<string>();
-    /** Changes this pull brought (tenants, records, deletes; a page's camera rows included). */
-    let brought = 0;
     const limit = this.options.pullLimit ?? PULL_PAGE;
     // The next page, asked for while this one is written: the server reads and sends it meanwhile.
     let ahead: { cursor: string; reply: Promise<PullResponse | PulledPage> } | null = null;
@@ -566,7 +564,6 @@ export class SyncEngine {
             ? this.bulk.apply(res.changes, rows)
             : this.writer.apply(withCameraRecords(res.changes, rows));
         for (const id of applied) changed.add(id);
-        brought += res.changes.length + (rows?.at.length ?? 0);
         report.pulled += res.changes.length + (rows?.at.length ?? 0);
         if (res.snapshot && tracked) {
           const seen = res.chain.map((row) => row.id);
@@ -598,6 +595,8 @@ export class SyncEngine {
       if (res.snapshot) this.options.checkpointer?.request();
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
+    // What this pull brought (this sync's only pull: tenants, records, deletes, camera rows).
+    const brought = report.pulled;
     this.db.transaction(() => {
       // Pending changes go on top again (a page may have rewritten a row they touched, if only the
       // account's chain of tenants, which every page brings).
