@@ -22,7 +22,7 @@ import { openServerDatabase } from '../server/db/open';
 import { dropSchema } from '../server/db/postgres';
 import type { SqlDb } from '../server/db/sql';
 import { formatHlc } from '../shared/sync/hlc';
-import { MAX_PULL_LIMIT } from '../shared/sync/protocol';
+import { CAMERA_ROWS_FORMAT, MAX_PULL_LIMIT } from '../shared/sync/protocol';
 import { uniqueKey, type CameraFields } from '../shared/sync/records';
 import {
   initFaultServer,
@@ -274,20 +274,31 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
       );
     }
 
-    // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored.
+    // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored
+    // (the cameras as rows, as the desktop asks for them).
     if (!skipInitial) {
       const login = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
       let cursor = '';
       let rows = 0;
       const t0 = performance.now();
       for (let i = 0; i < 10_000; i++) {
-        const r = await post<{ cursor: string; more: boolean; changes: unknown[] }>(
+        const r = await post<{
+          cursor: string;
+          more: boolean;
+          changes: { op: string; rows?: unknown[] }[];
+        }>(
           server.url,
           '/v1/sync/pull',
-          { clientId: 'bench-raw-snapshot', cursor, refresh: [], limit: MAX_PULL_LIMIT },
+          {
+            clientId: 'bench-raw-snapshot',
+            cursor,
+            refresh: [],
+            limit: MAX_PULL_LIMIT,
+            formats: [CAMERA_ROWS_FORMAT],
+          },
           login.token,
         );
-        rows += r.changes.length;
+        for (const c of r.changes) rows += c.op === CAMERA_ROWS_FORMAT ? (c.rows?.length ?? 0) : 1;
         cursor = r.cursor;
         if (!r.more) break;
       }

@@ -11,9 +11,11 @@
  * fields; here any of them sends the change to zod). So what it accepts is what zod's output
  * would be, without the copy: camera-check.test.ts holds the two together with generated
  * changes, valid and not. Anything it does not accept goes through zod as before, which decides
- * and words the error.
+ * and words the error. The same holds for a camera's row (CAMERA_ROWS_FORMAT, cameraRowSchema),
+ * what a server sends a desktop that reads rows; a camera record that passes is handed on as its
+ * row too (the form the worker packs).
  */
-import type { CameraRecord } from './camera-rows';
+import type { CameraRow } from '../../shared/sync/protocol';
 
 type Json = Record<string, unknown>;
 
@@ -93,48 +95,70 @@ function isProfiles(v: unknown): boolean {
   return true;
 }
 
-/** cameraFieldsSchema (a strict object). */
-function isCameraFields(d: unknown): boolean {
-  return (
-    isObject(d) &&
-    isText(d.name, 200, true) &&
-    typeof d.kind === 'string' &&
-    CAMERA_KINDS.has(d.kind) &&
-    isText(d.address, 1000) &&
-    isText(d.model, 200) &&
-    typeof d.enabled === 'boolean' &&
-    isTextOrNull(d.xaddr, 1000) &&
-    isTextOrNull(d.endpointRef, 300) &&
-    (d.deviceInfo === null || isDeviceInfo(d.deviceInfo)) &&
-    isTextOrNull(d.mac, 64) &&
-    isProfiles(d.profiles) &&
-    isTextOrNull(d.streamUri, 1000) &&
-    isTextOrNull(d.recordingProfile, 64) &&
-    isText(d.username, 64) &&
-    isTextOrNull(d.pnpCloudId, 64) &&
-    keyCount(d) === CAMERA_FIELD_COUNT
-  );
+/** Values in a camera row (CAMERA_ROW_FIELDS). */
+const CAMERA_ROW_WIDTH = 18;
+
+/**
+ * A camera row (cameraRowSchema: CAMERA_ROW_FIELDS' values in order, nothing more) that the
+ * schema accepts as it is; otherwise null: the row is zod's to judge.
+ */
+export function checkedCameraRow(row: unknown): CameraRow | null {
+  if (!Array.isArray(row) || row.length !== CAMERA_ROW_WIDTH) return null;
+  const v: unknown[] = row;
+  const accepted =
+    isString(v[0]) &&
+    isString(v[1]) &&
+    isString(v[2]) &&
+    isString(v[3]) &&
+    isText(v[4], 200, true) &&
+    typeof v[5] === 'string' &&
+    CAMERA_KINDS.has(v[5]) &&
+    isText(v[6], 1000) &&
+    isText(v[7], 200) &&
+    typeof v[8] === 'boolean' &&
+    isTextOrNull(v[9], 1000) &&
+    isTextOrNull(v[10], 300) &&
+    (v[11] === null || isDeviceInfo(v[11])) &&
+    isTextOrNull(v[12], 64) &&
+    isProfiles(v[13]) &&
+    isTextOrNull(v[14], 1000) &&
+    isTextOrNull(v[15], 64) &&
+    isText(v[16], 64) &&
+    isTextOrNull(v[17], 64);
+  return accepted ? (row as CameraRow) : null;
 }
 
 /**
- * The camera record of a pull's change, when the change is `{op: 'record', record}` with a camera
- * record that pullResponseSchema accepts as it is (see the file's comment); otherwise null: the
- * change is zod's to judge (another kind of change, an invalid one, or one with keys zod drops).
+ * The camera record of a pull's change as a row, when the change is `{op: 'record', record}`
+ * with a camera record that pullResponseSchema accepts as it is (see the file's comment);
+ * otherwise null: the change is zod's to judge (another kind of change, an invalid one, or one
+ * with keys zod drops).
  */
-export function checkedCameraRecord(change: unknown): CameraRecord | null {
-  if (!isObject(change) || change.op !== 'record') return null;
+export function checkedCameraRecord(change: unknown): CameraRow | null {
+  if (!isObject(change) || change.op !== 'record' || keyCount(change) !== 2) return null;
   const r = change.record;
-  if (
-    !isObject(r) ||
-    r.kind !== 'camera' ||
-    !isString(r.id) ||
-    !isString(r.tenantId) ||
-    !isString(r.createdAt) ||
-    !isString(r.updatedAt) ||
-    !isCameraFields(r.data) ||
-    keyCount(r) !== 6 ||
-    keyCount(change) !== 2
-  )
-    return null;
-  return r as CameraRecord;
+  if (!isObject(r) || r.kind !== 'camera' || keyCount(r) !== 6) return null;
+  const d = r.data;
+  // Every field named below and no other: a missing one reads as undefined, which no check takes.
+  if (!isObject(d) || keyCount(d) !== CAMERA_FIELD_COUNT) return null;
+  return checkedCameraRow([
+    r.id,
+    r.tenantId,
+    r.createdAt,
+    r.updatedAt,
+    d.name,
+    d.kind,
+    d.address,
+    d.model,
+    d.enabled,
+    d.xaddr,
+    d.endpointRef,
+    d.deviceInfo,
+    d.mac,
+    d.profiles,
+    d.streamUri,
+    d.recordingProfile,
+    d.username,
+    d.pnpCloudId,
+  ]);
 }

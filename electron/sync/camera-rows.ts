@@ -8,6 +8,7 @@
  * page's cameras one after another, with where each one ends in an Int32Array (transferred, not
  * copied). Nothing here checks anything: the worker packs records that pullResponseSchema accepted.
  */
+import type { CameraRow } from '../../shared/sync/protocol';
 import type { SyncRecord } from '../../shared/sync/records';
 
 export type CameraRecord = Extract<SyncRecord, { kind: 'camera' }>;
@@ -168,13 +169,14 @@ export function cameraRecordOfRow(values: readonly SqlValue[], row: number): Cam
 }
 
 /**
- * Packs camera records for the trip to the main thread (the worker's side): the values of
- * pushCameraRow, in its order (a unit test holds the two together), the numbers as "0" or "1".
- * Written out rather than through pushCameraRow: appending to one string costs a third less than
- * collecting the values and joining them, and this runs for every camera of a first pull.
+ * Packs camera rows (CAMERA_ROW_FIELDS, as the server sends them or as a checked record's) for
+ * the trip to the main thread (the worker's side): the values of pushCameraRow, in its order (a
+ * unit test holds the two together), the numbers as "0" or "1". Written out rather than through
+ * pushCameraRow: appending to one string costs a third less than collecting the values and
+ * joining them, and this runs for every camera of a first pull.
  */
-export function packCameraRows(records: readonly CameraRecord[], at: number[]): PackedCameraRows {
-  const ends = new Int32Array(records.length * CAMERA_WIDTH);
+export function packCameraRows(rows: readonly CameraRow[], at: number[]): PackedCameraRows {
+  const ends = new Int32Array(rows.length * CAMERA_WIDTH);
   let text = '';
   let k = 0;
   const put = (value: string | null) => {
@@ -185,28 +187,28 @@ export function packCameraRows(records: readonly CameraRecord[], at: number[]): 
     text += value;
     ends[k++] = text.length;
   };
-  for (const r of records) {
-    const c = r.data;
-    const enabled = c.enabled ? '1' : '0';
-    put(r.id);
-    put(r.tenantId);
-    put(c.name);
-    put(c.kind);
-    put(c.address);
-    put(c.model);
+  for (const r of rows) {
+    const enabled = r[8] ? '1' : '0';
+    const deviceInfo = r[11];
+    put(r[0]); // id
+    put(r[1]); // tenantId
+    put(r[4]); // name
+    put(r[5]); // kind
+    put(r[6]); // address
+    put(r[7]); // model
     put(enabled);
-    put(enabled);
-    put(r.createdAt);
-    put(r.updatedAt);
-    put(c.xaddr);
-    put(c.endpointRef);
-    put(c.deviceInfo === null ? null : deviceInfoJson(c.deviceInfo));
-    put(c.mac);
-    put(profilesJson(c.profiles));
-    put(c.streamUri);
-    put(c.recordingProfile);
-    put(c.username);
-    put(c.pnpCloudId);
+    put(enabled); // recording
+    put(r[2]); // createdAt
+    put(r[3]); // updatedAt
+    put(r[9]); // xaddr
+    put(r[10]); // endpointRef
+    put(deviceInfo === null ? null : deviceInfoJson(deviceInfo));
+    put(r[12]); // mac
+    put(profilesJson(r[13]));
+    put(r[14]); // streamUri
+    put(r[15]); // recordingProfile
+    put(r[16]); // username
+    put(r[17]); // pnpCloudId
   }
   flatten(text);
   return { text, ends, at };

@@ -18,13 +18,17 @@
 import { parentPort } from 'node:worker_threads';
 import { z } from 'zod';
 import {
+  CAMERA_ROWS_FORMAT,
+  cameraRecordRow,
   PULL_NEXT_HEADER,
   pullRequestSchema,
-  pullResponseSchema,
+  pullResponseOfWire,
+  pullWireResponseSchema,
+  type CameraRow,
   type PullResponse,
 } from '../../shared/sync/protocol';
-import { checkedCameraRecord } from './camera-check';
-import { packCameraRows, type CameraRecord } from './camera-rows';
+import { checkedCameraRecord, checkedCameraRow } from './camera-check';
+import { packCameraRows } from './camera-rows';
 import type {
   PullWorkerError,
   PullWorkerPage,
@@ -58,33 +62,50 @@ function errorOf(err: unknown): PullWorkerError {
   return { type: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
-/** A pull's answer as the schema produced it: a snapshot's camera records apart from the rest. */
+/** A pull's answer as the schema produced it: a snapshot's cameras apart from the rest. */
 interface CheckedAnswer {
-  /** The answer without the camera records taken apart. */
+  /** The answer without its cameras. */
   data: PullResponse;
-  cameras: CameraRecord[];
-  /** Where each camera record stood in the answer's `changes`. */
+  /** Its cameras as rows (CAMERA_ROW_FIELDS), whether the server sent records or rows. */
+  cameras: CameraRow[];
+  /** Where each camera stood in the answer's `changes`, a `cameraRows` change counting a change
+   * for each of its rows (where pullResponseOfWire puts them). */
   at: number[];
 }
 
 /** A snapshot page's camera records taken out of what the schema produced. */
 function takeCameras(data: PullResponse): CheckedAnswer {
   const changes: PullResponse['changes'] = [];
-  const cameras: CameraRecord[] = [];
+  const cameras: CameraRow[] = [];
   const at: number[] = [];
   data.changes.forEach((c, i) => {
     if (c.op === 'record' && c.record.kind === 'camera') {
-      cameras.push(c.record);
+      cameras.push(cameraRecordRow(c.record));
       at.push(i);
     } else changes.push(c);
   });
   return { data: { ...data, changes }, cameras, at };
 }
 
+/** The whole answer checked by the schema (whose error names the places as the server sent them). */
+const checkedWhole = (raw: unknown): PullResponse =>
+  pullResponseOfWire(pullWireResponseSchema.parse(raw));
+
+/** The rows of a `cameraRows` change (CAMERA_ROWS_FORMAT); null for anything else. */
+function cameraRowsOf(change: unknown): unknown[] | null {
+  if (typeof change !== 'object' || change === null) return null;
+  const c = change as { op?: unknown; rows?: unknown };
+  return c.op === CAMERA_ROWS_FORMAT && Array.isArray(c.rows) && Object.keys(c).length === 2
+    ? (c.rows as unknown[])
+    : null;
+}
+
 /**
- * Checks a pull's answer with pullResponseSchema; a snapshot page's camera changes go through the
- * fast check first (camera-check.ts), and the schema sees the rest. An answer the schema refuses
- * is checked again whole, so that its error names the places of the answer as the server sent it.
+ * Checks a pull's answer with pullWireResponseSchema; a snapshot page's cameras (records, or
+ * rows from a server that sends them) go through the fast check first (camera-check.ts), and the
+ * schema sees the rest. An answer the schema refuses, or with a camera row the fast check does
+ * not take, is checked again whole, so that its error names the places of the answer as the
+ * server sent it.
  */
 function checkAnswer(raw: unknown): CheckedAnswer {
   const page = raw as { snapshot?: unknown; changes?: unknown } | null;
@@ -94,31 +115,44 @@ function checkAnswer(raw: unknown): CheckedAnswer {
     page.snapshot !== true ||
     !Array.isArray(page.changes)
   ) {
-    const data = pullResponseSchema.parse(raw);
+    const data = checkedWhole(raw);
     return data.snapshot ? takeCameras(data) : { data, cameras: [], at: [] };
   }
   const sent: unknown[] = page.changes;
-  const fast: (CameraRecord | null)[] = [];
+  // Each change's camera (null: none, or zod's to judge), in the order of the changes with every
+  // camera row counted as one.
+  const slots: (CameraRow | null)[] = [];
   const rest: unknown[] = [];
   const restAt: number[] = [];
-  sent.forEach((c, i) => {
+  for (const c of sent) {
+    const rows = cameraRowsOf(c);
+    if (rows) {
+      for (const row of rows) {
+        const checked = checkedCameraRow(row);
+        if (!checked) return takeCameras(checkedWhole(raw));
+        slots.push(checked);
+      }
+      continue;
+    }
     const record = checkedCameraRecord(c);
-    fast.push(record);
     if (!record) {
       rest.push(c);
-      restAt.push(i);
+      restAt.push(slots.length);
     }
-  });
-  const checked = pullResponseSchema.safeParse({ ...page, changes: rest });
-  if (!checked.success) return takeCameras(pullResponseSchema.parse(raw));
+    slots.push(record);
+  }
+  const checked = pullWireResponseSchema.safeParse({ ...page, changes: rest });
+  if (!checked.success) return takeCameras(checkedWhole(raw));
   const changes: PullResponse['changes'] = [];
   checked.data.changes.forEach((c, j) => {
-    if (c.op === 'record' && c.record.kind === 'camera') fast[restAt[j] as number] = c.record;
-    else changes.push(c);
+    // No `cameraRows` here: each went through the fast check above, or the whole answer to zod.
+    if (c.op === 'record' && c.record.kind === 'camera')
+      slots[restAt[j] as number] = cameraRecordRow(c.record);
+    else if (c.op !== CAMERA_ROWS_FORMAT) changes.push(c);
   });
-  const cameras: CameraRecord[] = [];
+  const cameras: CameraRow[] = [];
   const at: number[] = [];
-  fast.forEach((r, i) => {
+  slots.forEach((r, i) => {
     if (r) {
       cameras.push(r);
       at.push(i);
@@ -153,7 +187,9 @@ function fetchPage(req: Request): Fetch {
   const next = new Promise<Next>((resolve) => (tell = resolve));
   const page = (async (): Promise<Page> => {
     try {
-      const raw = await postJson(req.url, req.body, req.token, req.timeoutMs, (header) => {
+      // Camera rows are what the worker packs anyway: a quarter fewer bytes, parsed in half the time.
+      const body = { ...req.body, formats: [CAMERA_ROWS_FORMAT] };
+      const raw = await postJson(req.url, body, req.token, req.timeoutMs, (header) => {
         const sent = header(PULL_NEXT_HEADER);
         const cursor = sent === null ? null : headerCursor(sent);
         if (cursor !== null) tell({ cursor });

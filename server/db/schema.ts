@@ -1,4 +1,4 @@
-import { recordChangeTextSql } from '../sync/records';
+import { cameraRowTextSql, recordChangeTextSql } from '../sync/records';
 import type { SqlDb } from './sql';
 
 /**
@@ -22,7 +22,11 @@ import type { SqlDb } from './sql';
  *   recordChangeJson): the database writes it itself, with a trigger on every insert and on every
  *   update of what it holds, so no writer can leave it stale (not even a server of an older
  *   version on the same database). A snapshot then joins stored text instead of building
- *   half a million JSON documents.
+ *   half a million JSON documents. A camera has its row instead (`row_json`, CAMERA_ROW_FIELDS:
+ *   what a snapshot sends to a desktop that reads rows) and a null `change_json` (an older
+ *   desktop's snapshot builds a camera's object form from its columns). A trigger of a server
+ *   from before rows writes `change_json` for a camera too, and leaves its `row_json` stale:
+ *   a row is only trusted while `change_json` is null (server/sync/records.ts).
  * - record_tombstones: deleted records (a delete beats an edit; a deleted id never comes back).
  * - mutation_results: every mutation ever pushed, by (client, mutation id): the idempotency record.
  */
@@ -117,6 +121,7 @@ CREATE TABLE IF NOT EXISTS records (
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   change_json TEXT,
+  row_json TEXT,
   PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS records_path ON records(path, kind, id);
@@ -137,6 +142,7 @@ const ADDED_COLUMNS: { table: string; column: string; type: string }[] = [
   { table: 'change_log', column: 'record_kind', type: 'TEXT' },
   { table: 'change_log', column: 'record_id', type: 'TEXT' },
   { table: 'records', column: 'change_json', type: 'TEXT' },
+  { table: 'records', column: 'row_json', type: 'TEXT' },
 ];
 
 /** The columns a record's change JSON is made of (recordChangeTextSql). */
@@ -151,9 +157,9 @@ const CHANGE_JSON_SOURCES = 'kind, id, tenant_id, data, created_at, updated_at';
 const PG_TOAST_TUPLE_TARGET = 8160;
 
 /**
- * The triggers that keep `records.change_json` (see schemaSql) equal to the record: on
- * PostgreSQL, a row trigger sets it before the row is written; on SQLite, where a trigger cannot
- * change the row being written, an update of the row just written.
+ * The triggers that keep `records.change_json` and `records.row_json` (see schemaSql) equal to
+ * the record: on PostgreSQL, a row trigger sets them before the row is written; on SQLite, where a
+ * trigger cannot change the row being written, an update of the row just written.
  */
 function changeJsonTriggersSql(dialect: SqlDb['dialect']): string {
   const json = recordChangeTextSql(dialect, 'NEW.');
@@ -161,60 +167,95 @@ function changeJsonTriggersSql(dialect: SqlDb['dialect']): string {
     return `
 ALTER TABLE records SET (toast_tuple_target = ${PG_TOAST_TUPLE_TARGET});
 CREATE OR REPLACE FUNCTION records_change_json() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  d json;
 BEGIN
-  NEW.change_json := ${json};
+  IF NEW.kind = 'camera' THEN
+    d := NEW.data::json;
+    NEW.row_json := ${cameraRowTextSql(dialect, 'NEW.', 'd')};
+    NEW.change_json := NULL;
+  ELSE
+    NEW.change_json := ${json};
+    NEW.row_json := NULL;
+  END IF;
   RETURN NEW;
 END $$;
 CREATE OR REPLACE TRIGGER records_change_json
   BEFORE INSERT OR UPDATE OF ${CHANGE_JSON_SOURCES} ON records
   FOR EACH ROW EXECUTE FUNCTION records_change_json();
 `;
+  const set = `change_json = CASE WHEN NEW.kind = 'camera' THEN NULL ELSE ${json} END,
+    row_json = CASE WHEN NEW.kind = 'camera' THEN ${cameraRowTextSql(dialect, 'NEW.')} END`;
   return `
-CREATE TRIGGER IF NOT EXISTS records_change_json_insert AFTER INSERT ON records BEGIN
-  UPDATE records SET change_json = ${json} WHERE rowid = NEW.rowid;
+DROP TRIGGER IF EXISTS records_change_json_insert;
+DROP TRIGGER IF EXISTS records_change_json_update;
+CREATE TRIGGER records_change_json_insert AFTER INSERT ON records BEGIN
+  UPDATE records SET ${set} WHERE rowid = NEW.rowid;
 END;
-CREATE TRIGGER IF NOT EXISTS records_change_json_update
+CREATE TRIGGER records_change_json_update
   AFTER UPDATE OF ${CHANGE_JSON_SOURCES} ON records BEGIN
-  UPDATE records SET change_json = ${json} WHERE rowid = NEW.rowid;
+  UPDATE records SET ${set} WHERE rowid = NEW.rowid;
 END;
 `;
 }
 
 /**
- * Whether PostgreSQL has the change-JSON trigger and storage setting already: then a start
- * changes nothing in the catalog and takes no lock on `records` (servers behind a load balancer
- * start while others serve).
+ * Whether the database has this version's triggers (the ones that write camera rows) and, on
+ * PostgreSQL, the storage setting already: then a start changes nothing in the catalog and takes
+ * no lock on `records` (servers behind a load balancer start while others serve).
  */
 async function changeJsonTriggersPresent(db: SqlDb): Promise<boolean> {
-  if (db.dialect !== 'postgres') return false;
-  const row = await db.get(
-    `SELECT 1 AS one FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-     WHERE t.tgname = 'records_change_json' AND c.oid = 'records'::regclass
-       AND ? = ANY (c.reloptions)`,
-    [`toast_tuple_target=${PG_TOAST_TUPLE_TARGET}`],
-  );
+  const row =
+    db.dialect === 'postgres'
+      ? await db.get(
+          `SELECT 1 AS one FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+           WHERE t.tgname = 'records_change_json' AND c.oid = 'records'::regclass
+             AND ? = ANY (c.reloptions)
+             AND EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regproc('records_change_json')
+                         AND p.prosrc LIKE '%row_json%')`,
+          [`toast_tuple_target=${PG_TOAST_TUPLE_TARGET}`],
+        )
+      : await db.get(
+          `SELECT 1 AS one FROM sqlite_master WHERE type = 'trigger'
+           AND name = 'records_change_json_update' AND sql LIKE '%row_json%'`,
+        );
   return row !== undefined;
 }
 
 const CHANGE_JSON_FILLED = 'records.change_json filled';
+const ROW_JSON_FILLED = 'records.row_json filled';
 
 /**
- * Fills `records.change_json` of the records written before it existed, once (a database the
+ * Fills what the triggers write for the records written before them, once each (a database the
  * triggers have always watched has nothing to fill): in one transaction with the mark that says
- * it is done, so a server stopped halfway fills them on its next start.
+ * it is done, so a server stopped halfway fills them on its next start. `change_json` of the
+ * records other than cameras; a camera's row (and its `change_json` cleared) by the trigger
+ * itself, which an update of `data` sets off.
  */
 async function fillChangeJson(db: SqlDb): Promise<void> {
-  const done = await db.get('SELECT 1 AS one FROM server_meta WHERE key = ?', [CHANGE_JSON_FILLED]);
-  if (done) return;
-  await db.transaction(async (tx) => {
-    await tx.run(
-      `UPDATE records SET change_json = ${recordChangeTextSql(db.dialect)} WHERE change_json IS NULL`,
-    );
-    await tx.run(
-      'INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
-      [CHANGE_JSON_FILLED, 'yes'],
-    );
-  });
+  const fills = [
+    {
+      mark: CHANGE_JSON_FILLED,
+      sql: `UPDATE records SET change_json = ${recordChangeTextSql(db.dialect)}
+            WHERE change_json IS NULL AND kind <> 'camera'`,
+    },
+    {
+      mark: ROW_JSON_FILLED,
+      sql: `UPDATE records SET data = data
+            WHERE kind = 'camera' AND (row_json IS NULL OR change_json IS NOT NULL)`,
+    },
+  ];
+  for (const { mark, sql } of fills) {
+    const done = await db.get('SELECT 1 AS one FROM server_meta WHERE key = ?', [mark]);
+    if (done) continue;
+    await db.transaction(async (tx) => {
+      await tx.run(sql);
+      await tx.run(
+        'INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+        [mark, 'yes'],
+      );
+    });
+  }
 }
 
 async function addMissingColumns(db: SqlDb): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type RecordKind,
   type RecordPut,
 } from '../../shared/sync/records';
+import { CAMERA_ROW_FIELDS, CAMERA_ROWS_FORMAT } from '../../shared/sync/protocol';
 import { inSubtree } from '../../shared/sync/roles';
 import type { SqlRunner } from '../db/sql';
 import { subtreeHi } from './store';
@@ -98,10 +99,59 @@ function storedChangeSql(dialect: 'sqlite' | 'postgres'): string {
  * No group is empty here: the caller counts its rows.
  */
 export function recordChangesJoinedSql(dialect: 'sqlite' | 'postgres'): string {
-  const text = storedChangeSql(dialect);
+  return joinedSql(dialect, storedChangeSql(dialect), '', '');
+}
+
+/** An aggregate of `text` joined by commas between `head` and `tail`: a BLOB on SQLite. */
+function joinedSql(dialect: 'sqlite' | 'postgres', text: string, head: string, tail: string) {
+  const wrap = (joined: string) => (head ? `'${head}' || ${joined} || '${tail}'` : joined);
   return dialect === 'sqlite'
-    ? `CAST(group_concat(${text}, ',') AS BLOB)`
-    : `string_agg(${text}, ',')`;
+    ? `CAST(${wrap(`group_concat(${text}, ',')`)} AS BLOB)`
+    : wrap(`string_agg(${text}, ',')`);
+}
+
+/**
+ * A camera's row (CAMERA_ROW_FIELDS: a JSON array of its values) as an SQL expression over a
+ * records row (`row` prefixes the columns: `NEW.` in a trigger), `data` being the row's `data`
+ * read as JSON (on PostgreSQL a trigger parses it once into a variable). Each value of `data`
+ * goes into the array as the JSON it is, unparsed into SQL values and back.
+ */
+export function cameraRowTextSql(
+  dialect: 'sqlite' | 'postgres',
+  row = '',
+  data = dialect === 'sqlite' ? `${row}data` : `(${row}data::json)`,
+): string {
+  // The row's first four values are columns (id, tenantId, createdAt, updatedAt), the rest fields.
+  const columns = ['id', 'tenant_id', 'created_at', 'updated_at'].map((c) => `${row}${c}`);
+  const values = CAMERA_ROW_FIELDS.slice(columns.length).map((f) =>
+    dialect === 'sqlite' ? `${data} -> '$.${f}'` : `${data} -> '${f}'`,
+  );
+  const all = [...columns, ...values].join(', ');
+  return dialect === 'sqlite' ? `json_array(${all})` : `json_build_array(${all})::text`;
+}
+
+/**
+ * A camera's stored row (`row_json`, written by the triggers of server/db/schema.ts), trusted
+ * only while `change_json` is null: a trigger of a server from before rows (on the same
+ * PostgreSQL, while servers are upgraded one by one) writes `change_json` and leaves `row_json`
+ * as it was, so a camera with `change_json` has its row built here from its columns.
+ */
+function storedCameraRowSql(dialect: 'sqlite' | 'postgres'): string {
+  return `CASE WHEN change_json IS NULL AND row_json IS NOT NULL THEN row_json
+    ELSE ${cameraRowTextSql(dialect)} END`;
+}
+
+/**
+ * The SQL aggregate of a group of camera records as one `cameraRows` change (CAMERA_ROWS_FORMAT),
+ * their stored rows joined, in the order the rows are read: like recordChangesJoinedSql.
+ */
+export function cameraRowsJoinedSql(dialect: 'sqlite' | 'postgres'): string {
+  return joinedSql(
+    dialect,
+    storedCameraRowSql(dialect),
+    `{"op":"${CAMERA_ROWS_FORMAT}","rows":[`,
+    ']}',
+  );
 }
 
 /** The change-log key of a record: unique per sequence next to tenant ids. */

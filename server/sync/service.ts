@@ -22,7 +22,9 @@ import { DeferredWriteConflict, PushChunk } from './chunk';
 import { runCommand } from './commands';
 import { subtreeHi, tenantChangeJsonSql, toSyncTenant, type ServerTenant } from './store';
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
+import { CAMERA_ROWS_FORMAT } from '../../shared/sync/protocol';
 import {
+  cameraRowsJoinedSql,
   recordChangeJson,
   recordChangeJsonSql,
   recordChangesJoinedSql,
@@ -442,12 +444,14 @@ export class SyncService {
    * the database per kind rather than a row per record (a first pull reads half a million), and no
    * sort: each run is read along the records_path index. The page is the `limit` records after
    * `after` in (path, kind, id) order, as recordPage's; its last record is found first, on that
-   * index alone. Answers the runs and, when the page is full, its last record.
+   * index alone. Answers the runs and, when the page is full, its last record. With `cameraRows`
+   * (the pull lists CAMERA_ROWS_FORMAT), the cameras' run is one change of their stored rows.
    */
   private async recordRuns(
     scope: string,
     after: RecordPosition | null,
     limit: number,
+    cameraRows: boolean,
   ): Promise<{ runs: RecordRunOut[]; last: RecordPosition | null }> {
     const from = recordsFrom(scope, after);
     const last = await this.db.get<RecordPosition>(
@@ -467,8 +471,12 @@ export class SyncService {
     const kind = this.db.dialect === 'sqlite' ? '+kind' : 'kind';
     const runs: RecordRunOut[] = [];
     for (const k of RECORD_KINDS) {
+      const joined =
+        k === 'camera' && cameraRows
+          ? cameraRowsJoinedSql(this.db.dialect)
+          : recordChangesJoinedSql(this.db.dialect);
       const run = await this.db.get<{ n: number; json: string | Buffer | null }>(
-        `SELECT COUNT(*) AS n, ${recordChangesJoinedSql(this.db.dialect)} AS json FROM records
+        `SELECT COUNT(*) AS n, ${joined} AS json FROM records
          WHERE ${from.sql} AND ${to.sql} AND ${kind} = ?`,
         [...from.params, ...to.params, k],
       );
@@ -485,6 +493,8 @@ export class SyncService {
       cursor: string;
       refresh: { id: string; subtree: boolean; kind?: RecordKind | undefined }[];
       limit: number;
+      /** Forms of changes the desktop reads besides the object forms (pullRequestSchema). */
+      formats?: readonly string[];
     },
   ): Promise<PullReply> {
     const known = await this.claimClient(p, req.clientId);
@@ -569,7 +579,8 @@ export class SyncService {
       if (inRecords && req.refresh.length === 0 && !hideSecrets) {
         // The usual page (nothing to re-read that could repeat one of its records, no user's
         // record to write without its password hash): the records as runs.
-        const { runs, last } = await this.recordRuns(scope, recordsAfter, room);
+        const cameraRows = req.formats?.includes(CAMERA_ROWS_FORMAT) ?? false;
+        const { runs, last } = await this.recordRuns(scope, recordsAfter, room, cameraRows);
         recordRuns.push(...runs);
         if (last) page = `r:${base}:${last.kind}:${last.id}:${last.path}`;
       } else if (inRecords) {

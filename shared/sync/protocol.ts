@@ -10,7 +10,7 @@ import { accountRoleSchema } from './roles';
 import { isHlc } from './hlc';
 import { idField } from '../validation';
 import { tenantStatusSchema } from '../tenancy';
-import { recordKindSchema, syncRecordSchema } from './records';
+import { cameraFieldsSchema, recordKindSchema, syncRecordSchema, type SyncRecord } from './records';
 
 export const MAX_PUSH_BATCH = 1000;
 export const MAX_PULL_LIMIT = 10_000;
@@ -90,6 +90,9 @@ export const pullRequestSchema = z.object({
     .max(MAX_REFRESH)
     .default([]),
   limit: z.number().int().min(1).max(MAX_PULL_LIMIT).default(5000),
+  /** Forms of changes the desktop reads besides the object forms (CAMERA_ROWS_FORMAT); a server
+   * sends only what is listed, and ignores names it does not know (a newer desktop's). */
+  formats: z.array(z.string().max(40)).max(16).default([]),
 });
 export type PullRequest = z.input<typeof pullRequestSchema>;
 
@@ -127,6 +130,105 @@ export const rowChangeSchema = z.discriminatedUnion('op', [
 ]);
 export type RowChange = z.infer<typeof rowChangeSchema>;
 
+/**
+ * A pull that lists this format may receive a snapshot page's cameras as one change,
+ * `{op: 'cameraRows', rows}`: each camera as an array of its values (CAMERA_ROW_FIELDS) rather
+ * than an object with its keys. A first pull brings half a million cameras; as rows they are a
+ * quarter fewer bytes for the server to read and send, and V8 parses a page of 2,000 in about
+ * half the time (no key and no object per camera). The server keeps each camera's row ready in
+ * its database (server/db/schema.ts).
+ */
+export const CAMERA_ROWS_FORMAT = 'cameraRows';
+
+const cameraField = cameraFieldsSchema.shape;
+/** A camera record as a row: its values in this order (the server builds rows in this order). */
+export const CAMERA_ROW_FIELDS = [
+  'id',
+  'tenantId',
+  'createdAt',
+  'updatedAt',
+  ...(Object.keys(cameraField) as (keyof typeof cameraField)[]),
+] as const;
+export const cameraRowSchema = z.tuple([
+  z.string(),
+  z.string(),
+  z.string(),
+  z.string(),
+  cameraField.name,
+  cameraField.kind,
+  cameraField.address,
+  cameraField.model,
+  cameraField.enabled,
+  cameraField.xaddr,
+  cameraField.endpointRef,
+  cameraField.deviceInfo,
+  cameraField.mac,
+  cameraField.profiles,
+  cameraField.streamUri,
+  cameraField.recordingProfile,
+  cameraField.username,
+  cameraField.pnpCloudId,
+]);
+export type CameraRow = z.output<typeof cameraRowSchema>;
+type CameraSyncRecord = Extract<SyncRecord, { kind: 'camera' }>;
+
+/** The camera record a row stands for. */
+export function cameraRowRecord(row: CameraRow): CameraSyncRecord {
+  return {
+    kind: 'camera',
+    id: row[0],
+    tenantId: row[1],
+    data: {
+      name: row[4],
+      kind: row[5],
+      address: row[6],
+      model: row[7],
+      enabled: row[8],
+      xaddr: row[9],
+      endpointRef: row[10],
+      deviceInfo: row[11],
+      mac: row[12],
+      profiles: row[13],
+      streamUri: row[14],
+      recordingProfile: row[15],
+      username: row[16],
+      pnpCloudId: row[17],
+    },
+    createdAt: row[2],
+    updatedAt: row[3],
+  };
+}
+
+/** A camera record as a row (CAMERA_ROW_FIELDS). */
+export function cameraRecordRow(r: CameraSyncRecord): CameraRow {
+  const d = r.data;
+  return [
+    r.id,
+    r.tenantId,
+    r.createdAt,
+    r.updatedAt,
+    d.name,
+    d.kind,
+    d.address,
+    d.model,
+    d.enabled,
+    d.xaddr,
+    d.endpointRef,
+    d.deviceInfo,
+    d.mac,
+    d.profiles,
+    d.streamUri,
+    d.recordingProfile,
+    d.username,
+    d.pnpCloudId,
+  ];
+}
+
+export const cameraRowsChangeSchema = z.object({
+  op: z.literal(CAMERA_ROWS_FORMAT),
+  rows: z.array(cameraRowSchema).max(MAX_PULL_LIMIT),
+});
+
 export const pullResponseSchema = z.object({
   changes: z.array(rowChangeSchema),
   cursor: z.string(),
@@ -142,6 +244,27 @@ export const pullResponseSchema = z.object({
   serverHlc: z.string(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+/**
+ * A pull's answer as a server sends it to a pull that lists CAMERA_ROWS_FORMAT: a PullResponse
+ * whose changes may hold `cameraRows` (pullResponseOfWire makes it one).
+ */
+export const pullWireResponseSchema = pullResponseSchema.extend({
+  changes: z.array(
+    z.discriminatedUnion('op', [...rowChangeSchema.options, cameraRowsChangeSchema]),
+  ),
+});
+export type PullWireResponse = z.infer<typeof pullWireResponseSchema>;
+
+/** The PullResponse a wire answer stands for: each camera row as its record's change, in place. */
+export function pullResponseOfWire(wire: PullWireResponse): PullResponse {
+  const changes: RowChange[] = [];
+  for (const c of wire.changes) {
+    if (c.op !== CAMERA_ROWS_FORMAT) changes.push(c);
+    else for (const row of c.rows) changes.push({ op: 'record', record: cameraRowRecord(row) });
+  }
+  return { ...wire, changes };
+}
 
 /**
  * A header of a pull's answer that says, ahead of its body, where the next page starts: the

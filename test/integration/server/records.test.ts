@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../electron/people/password';
 import { migrateServer } from '../../../server/db/schema';
-import { pullResponseSchema } from '../../../shared/sync/protocol';
+import { recordChangeTextSql } from '../../../server/sync/records';
+import {
+  CAMERA_ROWS_FORMAT,
+  cameraRecordRow,
+  pullResponseOfWire,
+  pullResponseSchema,
+  pullWireResponseSchema,
+} from '../../../shared/sync/protocol';
 import type { SyncRecord } from '../../../shared/sync/records';
 import { cameraFields } from '../../support/sync-records';
 import {
@@ -42,20 +49,28 @@ type Change =
   | { op: 'recordDelete'; kind: string; id: string }
   | { op: 'upsert' | 'delete' };
 
-/** Pulls until up to date; answers the records by `kind:id` (null when deleted). */
-async function pullRecords(client: RawClient, cursor = '') {
+/**
+ * Pulls until up to date; answers the records by `kind:id` (null when deleted). With `formats`,
+ * the answers are read as the desktop's pull worker reads them (camera rows into records), and
+ * `cameraRows` counts the rows that came.
+ */
+async function pullRecords(client: RawClient, cursor = '', formats?: string[]) {
   const records = new Map<string, SyncRecord | null>();
+  let cameraRows = 0;
   for (let i = 0; i < 100; i++) {
-    const r = await client.pull(cursor);
+    const r = await client.pull(cursor, [], undefined, formats);
     expect(r.status).toBe(200);
-    for (const c of r.body.changes as unknown as Change[]) {
+    const wire = pullWireResponseSchema.parse(r.body);
+    for (const c of wire.changes) if (c.op === CAMERA_ROWS_FORMAT) cameraRows += c.rows.length;
+    const changes = formats ? pullResponseOfWire(wire).changes : r.body.changes;
+    for (const c of changes as unknown as Change[]) {
       if (c.op === 'record') records.set(`${c.record.kind}:${c.record.id}`, c.record);
       if (c.op === 'recordDelete') records.set(`${c.kind}:${c.id}`, null);
     }
     cursor = r.body.cursor;
     if (!r.body.more) break;
   }
-  return { records, cursor };
+  return { records, cursor, cameraRows };
 }
 
 describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
@@ -405,32 +420,86 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     );
     await root.run('tenants.move', { id: 'cust-json', newParentId: 'root' });
 
-    type Stored = { kind: string; id: string; change_json: string; data: string };
+    type Stored = {
+      kind: string;
+      id: string;
+      change_json: string | null;
+      row_json: string | null;
+      data: string;
+    };
     const stored = async () =>
-      server.db.all<Stored>(
-        `SELECT kind, id, change_json, data, tenant_id, created_at, updated_at FROM records
-         WHERE tenant_id = 'cust-json' ORDER BY kind, id`,
+      server.db.all<Stored & Record<string, string>>(
+        `SELECT kind, id, change_json, row_json, data, tenant_id, created_at, updated_at
+         FROM records WHERE tenant_id = 'cust-json' ORDER BY kind, id`,
       );
-    const expected = (r: Stored & Record<string, string>) => ({
-      op: 'record',
-      record: {
+    const expected = (r: Stored & Record<string, string>) =>
+      ({
         kind: r.kind,
         id: r.id,
         tenantId: r.tenant_id,
         data: JSON.parse(r.data) as unknown,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
-      },
-    });
-    const rows = await stored();
-    expect(rows.map((r) => r.id)).toEqual(['cam-json', 'u-json-1', 'u-json-2']);
-    for (const r of rows) expect(JSON.parse(r.change_json)).toEqual(expected(r));
-    expect(JSON.parse(rows[0]?.change_json ?? '')).toMatchObject({
-      record: { data: { name: 'Written by an older server' } },
-    });
+      }) as SyncRecord;
+    /** A camera holds its row and no change JSON; the others their change JSON and no row. */
+    const expectStoredEqual = async () => {
+      const rows = await stored();
+      expect(rows.map((r) => r.id)).toEqual(['cam-json', 'u-json-1', 'u-json-2']);
+      for (const r of rows) {
+        const record = expected(r);
+        if (record.kind === 'camera') {
+          expect(r.change_json).toBeNull();
+          expect(JSON.parse(r.row_json ?? '')).toEqual(cameraRecordRow(record));
+        } else {
+          expect(r.row_json).toBeNull();
+          expect(JSON.parse(r.change_json ?? '')).toEqual({ op: 'record', record });
+        }
+      }
+      return rows;
+    };
+    const rows = await expectStoredEqual();
+    expect(JSON.parse(rows[0]?.row_json ?? '')).toContain('Written by an older server');
     expect(JSON.parse(rows[1]?.change_json ?? '')).toMatchObject({
       record: { data: { isOwner: false } },
     });
+
+    // A snapshot in camera rows brings what one in objects brings (a camera's object form is
+    // built from its columns, since it has no change JSON).
+    const objects = await pullRecords(new RawClient(server.url, root.token));
+    const asRows = await pullRecords(new RawClient(server.url, root.token), '', [
+      CAMERA_ROWS_FORMAT,
+    ]);
+    expect(objects.cameraRows).toBe(0);
+    expect(asRows.cameraRows).toBe(
+      [...objects.records.values()].filter((r) => r?.kind === 'camera').length,
+    );
+    expect(asRows.cameraRows).toBeGreaterThan(0);
+    expect(asRows.records).toEqual(objects.records);
+    expect(asRows.records.get('camera:cam-json')).toMatchObject({
+      data: { name: 'Written by an older server' },
+    });
+
+    // A server from before rows writes a camera with its trigger (change JSON, row left stale):
+    // its row is then built from the columns, not taken from the stale one.
+    await server.db.exec(
+      backend === 'postgres'
+        ? 'DROP TRIGGER records_change_json ON records'
+        : 'DROP TRIGGER records_change_json_insert; DROP TRIGGER records_change_json_update',
+    );
+    await server.db.run(`UPDATE records SET data = ? WHERE kind = 'camera' AND id = 'cam-json'`, [
+      JSON.stringify(cameraFields('Written by an even older server')),
+    ]);
+    await server.db.run(
+      `UPDATE records SET change_json = ${recordChangeTextSql(server.db.dialect)}
+       WHERE kind = 'camera' AND id = 'cam-json'`,
+    );
+    const afterOld = await pullRecords(new RawClient(server.url, root.token), '', [
+      CAMERA_ROWS_FORMAT,
+    ]);
+    expect(afterOld.records.get('camera:cam-json')).toMatchObject({
+      data: { name: 'Written by an even older server' },
+    });
+    await migrateServer(server.db, new Date().toISOString());
 
     if (backend === 'postgres') {
       // A record of ~5 KB with its JSON is stored as it is: a snapshot does not decompress it.
@@ -440,8 +509,8 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         await put('camera', 'cam-json-long', cameraFields('Long', { profiles })),
       ).toMatchObject({ status: 'applied' });
       const sizes = await server.db.get<{ compressed: string | null; bytes: number }>(
-        `SELECT pg_column_compression(change_json) AS compressed,
-                octet_length(change_json) + octet_length(data) AS bytes
+        `SELECT pg_column_compression(row_json) AS compressed,
+                octet_length(row_json) + octet_length(data) AS bytes
          FROM records WHERE kind = 'camera' AND id = 'cam-json-long'`,
       );
       expect(sizes?.bytes).toBeGreaterThan(4000);
@@ -449,7 +518,8 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
       await root.run('records.delete', { kind: 'camera', id: 'cam-json-long' });
     }
 
-    // A database from before the column: its records get their JSON as it upgrades, once.
+    // A database from before either column: its records get their JSON as it upgrades, once
+    // (and the camera written by the older server above gets its row).
     const snapshotBefore = await pullRecords(new RawClient(server.url, root.token));
     await server.db.exec(
       backend === 'postgres'
@@ -457,17 +527,26 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         : 'DROP TRIGGER records_change_json_insert; DROP TRIGGER records_change_json_update',
     );
     await server.db.exec('ALTER TABLE records DROP COLUMN change_json');
-    await server.db.run('DELETE FROM server_meta WHERE key = ?', ['records.change_json filled']);
+    await server.db.exec('ALTER TABLE records DROP COLUMN row_json');
+    await server.db.run('DELETE FROM server_meta WHERE key IN (?, ?)', [
+      'records.change_json filled',
+      'records.row_json filled',
+    ]);
     await migrateServer(server.db, new Date().toISOString());
     // Servers starting together on an upgraded database (behind a load balancer).
     await Promise.all([1, 2, 3].map(() => migrateServer(server.db, new Date().toISOString())));
-    for (const r of await stored()) expect(JSON.parse(r.change_json)).toEqual(expected(r));
+    await expectStoredEqual();
     const missing = await server.db.get<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM records WHERE change_json IS NULL',
+      `SELECT COUNT(*) AS n FROM records
+       WHERE CASE WHEN kind = 'camera' THEN row_json ELSE change_json END IS NULL`,
     );
     expect(Number(missing?.n)).toBe(0);
     const snapshotAfter = await pullRecords(new RawClient(server.url, root.token));
     expect(snapshotAfter.records).toEqual(snapshotBefore.records);
+    const rowsAfter = await pullRecords(new RawClient(server.url, root.token), '', [
+      CAMERA_ROWS_FORMAT,
+    ]);
+    expect(rowsAfter.records).toEqual(snapshotBefore.records);
   });
 
   it('moves records with their customer and deletes them with it', async () => {

@@ -168,7 +168,7 @@ export class RawClient {
     return result;
   }
 
-  pull(cursor = '', refresh: unknown[] = [], limit?: number) {
+  pull(cursor = '', refresh: unknown[] = [], limit?: number, formats?: string[]) {
     return call<{
       changes: (
         | { op: 'upsert'; row: Record<string, unknown> & { id: string; name: string } }
@@ -183,7 +183,13 @@ export class RawClient {
       this.base,
       'POST',
       '/v1/sync/pull',
-      { clientId: this.clientId, cursor, refresh, ...(limit === undefined ? {} : { limit }) },
+      {
+        clientId: this.clientId,
+        cursor,
+        refresh,
+        ...(limit === undefined ? {} : { limit }),
+        ...(formats === undefined ? {} : { formats }),
+      },
       this.token,
     );
   }

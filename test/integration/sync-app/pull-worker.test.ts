@@ -13,7 +13,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cameraRecordOfRow } from '../../../electron/sync/camera-rows';
 import { PullWorker } from '../../../electron/sync/pull-worker-client';
 import { ServerError, ServerUnreachableError } from '../../../electron/sync/transport';
-import { PULL_NEXT_HEADER } from '../../../shared/sync/protocol';
+import {
+  CAMERA_ROWS_FORMAT,
+  cameraRecordRow,
+  PULL_NEXT_HEADER,
+} from '../../../shared/sync/protocol';
+import { syncRecordSchema, type SyncRecord } from '../../../shared/sync/records';
 import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
 import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
 import {
@@ -25,15 +30,31 @@ import {
   type TestServer,
 } from '../server/support';
 
+const DEVICE_INFO = {
+  manufacturer: 'Acme',
+  model: 'Dome 4',
+  firmwareVersion: '1.2.3',
+  serialNumber: 'SN-1',
+  hardwareId: 'HW-1',
+};
+
 /** A loopback HTTP server that answers every request with `status` and `body`. */
-async function answering(status: number, body: string): Promise<{ url: string; close(): void }> {
+async function answering(
+  status: number,
+  body: string,
+): Promise<{ url: string; bodies: unknown[]; close(): void }> {
+  const bodies: unknown[] = [];
   const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, bodies, close: () => server.close() };
 }
 
 /**
@@ -263,6 +284,99 @@ describe('pull worker', () => {
       expect((refused as Error).message).toContain('changes[2].record.data.name');
     } finally {
       good.close();
+      bad.close();
+    }
+  });
+
+  it("takes a snapshot page's cameras as rows, asks for them, and names a bad row's place", async () => {
+    const camera = (id: string, name: string) =>
+      syncRecordSchema.parse({
+        kind: 'camera',
+        id,
+        tenantId: 'c1',
+        data: cameraFields(name, {
+          deviceInfo: DEVICE_INFO,
+          profiles: [{ token: 'p1', name: 'Main', width: 1920 }],
+        }),
+        createdAt: SYNC_TEST_TIME,
+        updatedAt: SYNC_TEST_TIME,
+      }) as Extract<SyncRecord, { kind: 'camera' }>;
+    const row = (id: string, name: string) => cameraRecordRow(camera(id, name));
+    const tenant = syncTenant('c1', undefined, { name: 'Customer 1' });
+    const page = (changes: unknown[]) =>
+      JSON.stringify({
+        changes,
+        cursor: 'c:1',
+        more: false,
+        snapshot: true,
+        snapshotDone: true,
+        chain: [],
+        serverHlc: '0000000000000:0000:server',
+      });
+    // Records and rows in one page, and a row whose device info has a key the schema drops: the
+    // schema takes that page whole (and drops the key).
+    const infoWithExtra = { ...DEVICE_INFO, extra: 'dropped' };
+    const mixed = await answering(
+      200,
+      page([
+        { op: 'upsert', row: tenant },
+        { op: 'record', record: camera('cam-1', 'Door') },
+        { op: CAMERA_ROWS_FORMAT, rows: [row('cam-2', 'Yard'), row('cam-3', 'Gate')] },
+        { op: 'upsert', row: syncTenant('c2', undefined, { name: 'Customer 2' }) },
+        { op: CAMERA_ROWS_FORMAT, rows: [row('cam-4', 'Hall')] },
+      ]),
+    );
+    const dropped = row('cam-5', 'Roof');
+    dropped[11] = infoWithExtra;
+    const schemaTaken = await answering(
+      200,
+      page([{ op: CAMERA_ROWS_FORMAT, rows: [row('cam-6', 'Lobby'), dropped] }]),
+    );
+    const nameless = row('cam-8', 'B');
+    nameless[4] = '';
+    const bad = await answering(
+      200,
+      page([
+        { op: 'upsert', row: tenant },
+        { op: CAMERA_ROWS_FORMAT, rows: [row('cam-7', 'A'), nameless] },
+      ]),
+    );
+    try {
+      const w = worker();
+      const pulled = await w.pull(`${mixed.url}/v1/sync/pull`, pullBody, 't', 5000);
+      expect(mixed.bodies[0]).toMatchObject({ formats: [CAMERA_ROWS_FORMAT] });
+      expect(pulled.changes.map((c) => (c.op === 'upsert' ? c.row.id : c.op))).toEqual([
+        'c1',
+        'c2',
+      ]);
+      // In the order of the changes, each row counting as one.
+      expect(pulled.cameraRows?.at).toEqual([1, 2, 3, 5]);
+      const values = pulled.cameraRows?.values ?? [];
+      expect([0, 1, 2, 3].map((i) => cameraRecordOfRow(values, i))).toEqual([
+        camera('cam-1', 'Door'),
+        camera('cam-2', 'Yard'),
+        camera('cam-3', 'Gate'),
+        camera('cam-4', 'Hall'),
+      ]);
+
+      const taken = await w.pull(`${schemaTaken.url}/v1/sync/pull`, pullBody, 't', 5000);
+      const takenValues = taken.cameraRows?.values ?? [];
+      expect(taken.cameraRows?.at).toEqual([0, 1]);
+      expect(cameraRecordOfRow(takenValues, 0)).toEqual(camera('cam-6', 'Lobby'));
+      expect(cameraRecordOfRow(takenValues, 1)).toEqual({
+        ...camera('cam-5', 'Roof'),
+        data: { ...camera('cam-5', 'Roof').data, deviceInfo: DEVICE_INFO },
+      });
+
+      const refused = await w.pull(`${bad.url}/v1/sync/pull`, pullBody, 't', 5000).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect((refused as Error).message).toContain("The server's answer to a pull is not valid");
+      expect((refused as Error).message).toContain('changes[1].rows[1][4]');
+    } finally {
+      mixed.close();
+      schemaTaken.close();
       bad.close();
     }
   });

@@ -3,13 +3,20 @@
  * protocol's schema: it accepts a change exactly when the schema accepts it and gives it back
  * unchanged. Changes are generated valid, at their length limits and past them, and then
  * tampered with (a key added, removed or given another value at any level), and reach both checks
- * as the worker has them: parsed from JSON text.
+ * as the worker has them: parsed from JSON text. The same for a camera's row (CAMERA_ROWS_FORMAT),
+ * against cameraRowSchema.
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkedCameraRecord } from '../../../electron/sync/camera-check';
-import { rowChangeSchema } from '../../../shared/sync/protocol';
+import { checkedCameraRecord, checkedCameraRow } from '../../../electron/sync/camera-check';
+import {
+  CAMERA_ROW_FIELDS,
+  cameraRecordRow,
+  cameraRowSchema,
+  rowChangeSchema,
+  type CameraRow,
+} from '../../../shared/sync/protocol';
 
 /** Text of any length up to `max + 1` code units, often right at the limits. */
 const text = (max: number) =>
@@ -123,11 +130,26 @@ function tamper(change: Json, t: Tamper): void {
 /** What the worker has: the change parsed from the server's JSON text. */
 const asSent = (change: unknown): unknown => JSON.parse(JSON.stringify(change));
 
-/** Whether the schema accepts the change and gives back exactly what it got. */
-function schemaKeeps(change: unknown): boolean {
-  const parsed = rowChangeSchema.safeParse(change);
+/** Whether the schema accepts the value and gives back exactly what it got. */
+function schemaKeeps(change: unknown, schema: typeof rowChangeSchema | typeof cameraRowSchema) {
+  const parsed = schema.safeParse(change);
   return parsed.success && isDeepStrictEqual(parsed.data, change);
 }
+
+/** A generated change's camera as a row: its record's four values, then its fields in order. */
+const cameraRow = cameraChange.map(({ record }) => {
+  const fields = CAMERA_ROW_FIELDS.slice(4) as (keyof typeof record.data)[];
+  return [record.id, record.tenantId, record.createdAt, record.updatedAt]
+    .concat(fields.map((f) => record.data[f]) as never[])
+    .map((v) => v as unknown);
+});
+
+/** A row's own tampering, one time in five: a value more at its end, or its last one gone. */
+const rowLength = fc.oneof(
+  { arbitrary: fc.constant(null), weight: 4 },
+  fc.record({ how: fc.constant('push' as const), value: fc.jsonValue({ maxDepth: 1 }) }),
+  fc.constant({ how: 'pop' as const }),
+);
 
 describe('fast camera check', () => {
   it('accepts a change exactly when the schema accepts it as it is', () => {
@@ -139,11 +161,15 @@ describe('fast camera check', () => {
         for (const t of tamperings) tamper(change, t);
         const sent = asSent(change);
         const fast = checkedCameraRecord(sent);
-        const keeps = schemaKeeps(sent);
+        const keeps = schemaKeeps(sent, rowChangeSchema);
         expect(fast !== null).toBe(keeps);
         if (fast) {
-          // The record itself, not a copy.
-          expect(fast).toBe((sent as { record: unknown }).record);
+          // As a row, its values those of the record (not copies).
+          const record = rowChangeSchema.parse(sent);
+          if (record.op !== 'record' || record.record.kind !== 'camera') throw new Error('kind');
+          expect(fast).toEqual(cameraRecordRow(record.record));
+          const data = (sent as { record: { data: { profiles: unknown } } }).record.data;
+          expect(fast[13]).toBe(data.profiles);
           accepted++;
         } else refused++;
       }),
@@ -151,6 +177,37 @@ describe('fast camera check', () => {
     );
     // Both ways were taken many times (the generators reach both sides of every limit).
     expect(accepted).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('accepts a camera row exactly when the schema accepts it as it is', () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(
+        cameraRow,
+        fc.array(tampering, { maxLength: 2 }),
+        rowLength,
+        (generated, tamperings, length) => {
+          const row = asSent(generated) as unknown[];
+          if (length?.how === 'push') row.push(length.value);
+          if (length?.how === 'pop') row.pop();
+          // After the length: a `__proto__` tampering may take the array's methods away.
+          for (const t of tamperings) tamper(row as unknown as Json, t);
+          const sent = asSent(row);
+          const fast: CameraRow | null = checkedCameraRow(sent);
+          expect(fast !== null).toBe(schemaKeeps(sent, cameraRowSchema));
+          if (fast) {
+            // The row itself, not a copy.
+            expect(fast).toBe(sent);
+            accepted++;
+          } else refused++;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Fewer than for records: more of a row's tamperings reach a checked value.
+    expect(accepted).toBeGreaterThan(200);
     expect(refused).toBeGreaterThan(300);
   });
 
@@ -162,5 +219,7 @@ describe('fast camera check', () => {
     };
     for (const change of [tenant, role, { op: 'recordDelete', kind: 'camera', id: 'c' }, null, 3])
       expect(checkedCameraRecord(change)).toBeNull();
+    for (const row of [null, {}, 'row', [], { length: 18 }])
+      expect(checkedCameraRow(row)).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ import {
   type SqlValue,
 } from '../../../electron/sync/camera-rows';
 import { cameraProfileSchema, deviceInfoSchema } from '../../../shared/cameras';
+import { cameraRecordRow } from '../../../shared/sync/protocol';
 import { syncRecordSchema } from '../../../shared/sync/records';
 
 /** Text with what trips encoders up: quotes, backslashes, control characters, surrogate pairs. */
@@ -77,7 +78,7 @@ describe('camera rows', () => {
     fc.assert(
       fc.property(fc.array(cameraRecord, { maxLength: 20 }), (records) => {
         const at = records.map((_, i) => i * 2);
-        const packed = packCameraRows(records, at);
+        const packed = packCameraRows(records.map(cameraRecordRow), at);
         // As postMessage moves it: the ends' buffer transferred.
         const moved = structuredClone(packed, { transfer: [packed.ends.buffer] });
         const rows = unpackCameraRows(moved);
@@ -93,7 +94,7 @@ describe('camera rows', () => {
 
   it('refuses a packing whose values and rows do not add up', () => {
     const record = fc.sample(cameraRecord, { numRuns: 1, seed: 7 })[0] as CameraRecord;
-    const packed = packCameraRows([record], [0]);
+    const packed = packCameraRows([cameraRecordRow(record)], [0]);
     expect(() => unpackCameraRows({ ...packed, at: [0, 1] })).toThrow(/values for 2 rows/);
     expect(() => unpackCameraRows({ ...packed, text: `${packed.text}!` })).toThrow(/left over/);
   });
