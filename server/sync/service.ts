@@ -24,10 +24,9 @@ import { subtreeHi, tenantChangeJsonSql, toSyncTenant, type ServerTenant } from 
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
 import { CAMERA_ROWS_FORMAT } from '../../shared/sync/protocol';
 import {
-  cameraRowsJoinedSql,
   recordChangeJson,
   recordChangeJsonSql,
-  recordChangesJoinedSql,
+  recordRunSql,
   recordLogKey,
   SYNC_RECORD_COLUMNS,
   type SyncRecordRow,
@@ -440,9 +439,9 @@ export class SyncService {
   }
 
   /**
-   * A snapshot page of the subtree's records as runs (RecordRunOut), one per kind: one value from
-   * the database per kind rather than a row per record (a first pull reads half a million), and no
-   * sort: each run is read along the records_path index. The page is the `limit` records after
+   * A snapshot page of the subtree's records as runs (RecordRunOut), one per kind (recordRunSql:
+   * on SQLite one value from the database per kind rather than a row per record; a first pull
+   * reads half a million), and no sort: each run is read along the records_path index. The page is the `limit` records after
    * `after` in (path, kind, id) order, as recordPage's; its last record is found first, on that
    * index alone. Answers the runs and, when the page is full, its last record. With `cameraRows`
    * (the pull lists CAMERA_ROWS_FORMAT), the cameras' run is one change of their stored rows.
@@ -470,18 +469,27 @@ export class SyncService {
     // `+kind` on SQLite: the range on records_path, not the primary key's (kind, id) b-tree.
     const kind = this.db.dialect === 'sqlite' ? '+kind' : 'kind';
     const runs: RecordRunOut[] = [];
+    const where = `${from.sql} AND ${to.sql} AND ${kind} = ?`;
     for (const k of RECORD_KINDS) {
-      const joined =
-        k === 'camera' && cameraRows
-          ? cameraRowsJoinedSql(this.db.dialect)
-          : recordChangesJoinedSql(this.db.dialect);
-      const run = await this.db.get<{ n: number; json: string | Buffer | null }>(
-        `SELECT COUNT(*) AS n, ${joined} AS json FROM records
-         WHERE ${from.sql} AND ${to.sql} AND ${kind} = ?`,
-        [...from.params, ...to.params, k],
-      );
-      if (run && Number(run.n) > 0 && run.json !== null)
-        runs.push({ op: 'records', kind: k, json: run.json });
+      const params = [...from.params, ...to.params, k];
+      const run = recordRunSql(this.db.dialect, k === 'camera' && cameraRows);
+      let json: string | Buffer | null = null;
+      if (this.db.dialect === 'sqlite') {
+        // One value per run: the texts joined by the database.
+        const row = await this.db.get<{ json: string | Buffer | null }>(
+          `SELECT ${run.select} AS json FROM records WHERE ${where}`,
+          params,
+        );
+        json = row?.json ?? null;
+      } else {
+        // Read along records_path (the kind is fixed): no sort.
+        const rows = await this.db.all<{ json: string }>(
+          `SELECT ${run.select} AS json FROM records WHERE ${where} ORDER BY path, kind, id`,
+          params,
+        );
+        if (rows.length > 0) json = run.wrap(rows.map((r) => r.json).join(','));
+      }
+      if (json !== null) runs.push({ op: 'records', kind: k, json });
     }
     return { runs, last: last ?? null };
   }

@@ -319,16 +319,27 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     const all = [...whole.records.keys()].sort();
     expect(all.filter((k) => k.includes('cust-page-')).length).toBe(20);
     const order = ['camera', 'role', 'user'];
-    for (const limit of [1, 2, 3, 7, 20, 10_000]) {
+    // In object form and with the cameras as rows (each row counts as a change).
+    for (const [limit, formats] of [1, 2, 3, 7, 20, 10_000].flatMap((n) => [
+      [n, undefined] as const,
+      [n, [CAMERA_ROWS_FORMAT]] as const,
+    ])) {
       const client = new RawClient(server.url, aToken);
       const seen: string[] = [];
       const pages: { size: number; more: boolean }[] = [];
       let cursor = '';
       for (let i = 0; i < 500; i++) {
-        const r = await client.pull(cursor, [], limit);
+        const r = await client.pull(cursor, [], limit, formats && [...formats]);
         expect(r.status).toBe(200);
-        expect(pullResponseSchema.safeParse(r.body).success).toBe(true);
-        const changes = r.body.changes as unknown as Change[];
+        const wire = pullWireResponseSchema.parse(r.body);
+        const rows = wire.changes.filter((c) => c.op === CAMERA_ROWS_FORMAT);
+        expect(rows.length).toBeLessThanOrEqual(formats ? 1 : 0);
+        if (!formats) expect(pullResponseSchema.safeParse(r.body).success).toBe(true);
+        const changes = pullResponseOfWire(wire).changes as unknown as Change[];
+        if (formats)
+          expect(
+            changes.filter((c) => c.op === 'record' && c.record.kind === 'camera').length,
+          ).toBe(rows[0]?.rows.length ?? 0);
         const kinds = changes.flatMap((c) =>
           c.op === 'record' ? [order.indexOf(c.record.kind)] : [],
         );
