@@ -67,24 +67,24 @@ export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] }
 
 /**
  * The body of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts), as UTF-8
- * bytes: the records' JSON goes in as it came from the database, without a string in between.
+ * bytes written once into one buffer: the records' JSON goes in as it came from the database,
+ * without a string in between, and each text is encoded straight into its place (joining a
+ * page's texts into one string and encoding that cost about as much again).
  */
 export function pullReplyJson(reply: PullReply): Buffer {
   const { changes, ...rest } = reply;
-  const parts: Buffer[] = [];
-  // Consecutive texts are joined first: one Buffer for them rather than one per change.
-  let text = '{"changes":[';
+  const parts: (string | Buffer)[] = ['{"changes":['];
   changes.forEach((c, i) => {
-    if (i > 0) text += ',';
-    const json = 'json' in c ? c.json : JSON.stringify(c);
-    if (typeof json === 'string') text += json;
-    else {
-      parts.push(Buffer.from(text), json);
-      text = '';
-    }
+    if (i > 0) parts.push(',');
+    parts.push('json' in c ? c.json : JSON.stringify(c));
   });
-  parts.push(Buffer.from(`${text}],${JSON.stringify(rest).slice(1)}`));
-  return Buffer.concat(parts);
+  parts.push(`],${JSON.stringify(rest).slice(1)}`);
+  let size = 0;
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  return out;
 }
 
 export interface SyncOptions {
@@ -474,7 +474,7 @@ export class SyncService {
       const params = [...from.params, ...to.params, k];
       const run = recordRunSql(this.db.dialect, k === 'camera' && cameraRows);
       let json: string | Buffer | null = null;
-      if (this.db.dialect === 'sqlite') {
+      if (run.join === null) {
         // One value per run: the texts joined by the database.
         const row = await this.db.get<{ json: string | Buffer | null }>(
           `SELECT ${run.select} AS json FROM records WHERE ${where}`,
@@ -487,7 +487,7 @@ export class SyncService {
           `SELECT ${run.select} AS json FROM records WHERE ${where} ORDER BY path, kind, id`,
           params,
         );
-        if (rows.length > 0) json = run.wrap(rows.map((r) => r.json).join(','));
+        if (rows.length > 0) json = run.join(rows.map((r) => r.json));
       }
       if (json !== null) runs.push({ op: 'records', kind: k, json });
     }
