@@ -15,7 +15,7 @@
  * what a server sends a desktop that reads rows; a camera record that passes is handed on as its
  * row too (the form the worker packs).
  */
-import type { CameraRow } from '../../shared/sync/protocol';
+import { CAMERA_ROW_FIELDS, type CameraRow } from '../../shared/sync/protocol';
 
 type Json = Record<string, unknown>;
 
@@ -95,8 +95,8 @@ function isProfiles(v: unknown): boolean {
   return true;
 }
 
-/** Values in a camera row (CAMERA_ROW_FIELDS). */
-const CAMERA_ROW_WIDTH = 18;
+/** Values in a camera row. */
+const CAMERA_ROW_WIDTH = CAMERA_ROW_FIELDS.length;
 
 /**
  * A camera row (cameraRowSchema: CAMERA_ROW_FIELDS' values in order, nothing more) that the

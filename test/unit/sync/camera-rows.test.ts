@@ -13,7 +13,7 @@ import {
   type SqlValue,
 } from '../../../electron/sync/camera-rows';
 import { cameraProfileSchema, deviceInfoSchema } from '../../../shared/cameras';
-import { cameraRecordRow } from '../../../shared/sync/protocol';
+import { cameraRecordRow, cameraRowRecord, cameraRowSchema } from '../../../shared/sync/protocol';
 import { syncRecordSchema } from '../../../shared/sync/records';
 
 /** Text with what trips encoders up: quotes, backslashes, control characters, surrogate pairs. */
@@ -87,6 +87,11 @@ describe('camera rows', () => {
         expect(rows).toEqual({ values, at });
         expect(rows.values).toHaveLength(records.length * CAMERA_WIDTH);
         records.forEach((r, i) => expect(cameraRecordOfRow(rows.values, i)).toEqual(r));
+        // A record as the protocol's row and back (the server's rows are read this way).
+        for (const r of records) {
+          const row = cameraRowSchema.parse(cameraRecordRow(r));
+          expect(cameraRowRecord(row)).toEqual(r);
+        }
       }),
       { numRuns: 300 },
     );
