@@ -15,7 +15,8 @@
  * what a server sends a desktop that reads rows; a camera record that passes is handed on as its
  * row too (the form the worker packs).
  */
-import { CAMERA_ROW_FIELDS, type CameraRow } from '../../shared/sync/protocol';
+import { CAMERA_ROW_FIELDS, cameraRecordRow, type CameraRow } from '../../shared/sync/protocol';
+import type { CameraRecord } from './camera-rows';
 
 type Json = Record<string, unknown>;
 
@@ -139,26 +140,8 @@ export function checkedCameraRecord(change: unknown): CameraRow | null {
   const r = change.record;
   if (!isObject(r) || r.kind !== 'camera' || keyCount(r) !== 6) return null;
   const d = r.data;
-  // Every field named below and no other: a missing one reads as undefined, which no check takes.
+  // Every field a row holds and no other: a missing one reads as undefined, which no check takes.
   if (!isObject(d) || keyCount(d) !== CAMERA_FIELD_COUNT) return null;
-  return checkedCameraRow([
-    r.id,
-    r.tenantId,
-    r.createdAt,
-    r.updatedAt,
-    d.name,
-    d.kind,
-    d.address,
-    d.model,
-    d.enabled,
-    d.xaddr,
-    d.endpointRef,
-    d.deviceInfo,
-    d.mac,
-    d.profiles,
-    d.streamUri,
-    d.recordingProfile,
-    d.username,
-    d.pnpCloudId,
-  ]);
+  // Its values in row order (cameraRecordRow only reads them), each checked by checkedCameraRow.
+  return checkedCameraRow(cameraRecordRow(r as unknown as CameraRecord));
 }

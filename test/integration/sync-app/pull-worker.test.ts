@@ -38,6 +38,18 @@ const DEVICE_INFO = {
   hardwareId: 'HW-1',
 };
 
+/** The body of a whole snapshot in one page with these changes. */
+const snapshotPage = (changes: unknown[]) =>
+  JSON.stringify({
+    changes,
+    cursor: 'c:1',
+    more: false,
+    snapshot: true,
+    snapshotDone: true,
+    chain: [],
+    serverHlc: '0000000000000:0000:server',
+  });
+
 /** A loopback HTTP server that answers every request with `status` and `body`. */
 async function answering(
   status: number,
@@ -238,21 +250,11 @@ describe('pull worker', () => {
       updatedAt: SYNC_TEST_TIME,
     });
     const tenant = syncTenant('c1', undefined, { name: 'Customer 1' });
-    const page = (changes: unknown[]) =>
-      JSON.stringify({
-        changes,
-        cursor: 'c:1',
-        more: false,
-        snapshot: true,
-        snapshotDone: true,
-        chain: [],
-        serverHlc: '0000000000000:0000:server',
-      });
     // The fast check takes the first camera; the second carries a key the schema drops, so the
     // schema takes it (and drops the key).
     const good = await answering(
       200,
-      page([
+      snapshotPage([
         { op: 'upsert', row: tenant },
         { op: 'record', record: camera('cam-1', 'Door') },
         { op: 'record', record: { ...camera('cam-2', 'Yard'), extra: 'dropped' } },
@@ -260,7 +262,7 @@ describe('pull worker', () => {
     );
     const bad = await answering(
       200,
-      page([
+      snapshotPage([
         { op: 'upsert', row: tenant },
         { op: 'record', record: camera('cam-1', 'Door') },
         { op: 'record', record: camera('cam-2', '') },
@@ -303,22 +305,12 @@ describe('pull worker', () => {
       }) as Extract<SyncRecord, { kind: 'camera' }>;
     const row = (id: string, name: string) => cameraRecordRow(camera(id, name));
     const tenant = syncTenant('c1', undefined, { name: 'Customer 1' });
-    const page = (changes: unknown[]) =>
-      JSON.stringify({
-        changes,
-        cursor: 'c:1',
-        more: false,
-        snapshot: true,
-        snapshotDone: true,
-        chain: [],
-        serverHlc: '0000000000000:0000:server',
-      });
     // Records and rows in one page, and a row whose device info has a key the schema drops: the
     // schema takes that page whole (and drops the key).
     const infoWithExtra = { ...DEVICE_INFO, extra: 'dropped' };
     const mixed = await answering(
       200,
-      page([
+      snapshotPage([
         { op: 'upsert', row: tenant },
         { op: 'record', record: camera('cam-1', 'Door') },
         { op: CAMERA_ROWS_FORMAT, rows: [row('cam-2', 'Yard'), row('cam-3', 'Gate')] },
@@ -330,13 +322,13 @@ describe('pull worker', () => {
     dropped[11] = infoWithExtra;
     const schemaTaken = await answering(
       200,
-      page([{ op: CAMERA_ROWS_FORMAT, rows: [row('cam-6', 'Lobby'), dropped] }]),
+      snapshotPage([{ op: CAMERA_ROWS_FORMAT, rows: [row('cam-6', 'Lobby'), dropped] }]),
     );
     const nameless = row('cam-8', 'B');
     nameless[4] = '';
     const bad = await answering(
       200,
-      page([
+      snapshotPage([
         { op: 'upsert', row: tenant },
         { op: CAMERA_ROWS_FORMAT, rows: [row('cam-7', 'A'), nameless] },
       ]),
