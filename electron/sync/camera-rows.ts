@@ -4,9 +4,10 @@
  *
  * A first pull brings half a million cameras. As objects, each one is built twice on the main
  * thread (parsed from the worker's text, then spread into insert parameters); as rows, the worker
- * does that work and the main thread only cuts the values out of one string: every value of a
- * page's cameras one after another, with where each one ends in an Int32Array (transferred, not
- * copied). Nothing here checks anything: the worker packs records that pullResponseSchema accepted.
+ * does that work and the main thread only cuts the values out of a few strings: every value of a
+ * page's cameras one after another, in pieces of ~64 K characters (see PIECE_CHARS), with where
+ * each one ends in an Int32Array (transferred, not copied). Nothing here checks anything: the
+ * worker packs records that pullResponseSchema accepted.
  */
 import type { CameraRow } from '../../shared/sync/protocol';
 import type { SyncRecord } from '../../shared/sync/records';
@@ -59,8 +60,9 @@ export interface CameraRows {
 
 /** Camera rows as they cross from the worker: see the file's comment. */
 export interface PackedCameraRows {
-  text: string;
-  /** Where each value ends in `text`; -1: the value is null. */
+  /** The values one after another, in pieces cut between rows (PIECE_CHARS). */
+  text: string[];
+  /** Where each value ends in the pieces taken as one text; -1: the value is null. */
   ends: Int32Array<ArrayBuffer>;
   at: number[];
 }
@@ -175,9 +177,15 @@ export function cameraRecordOfRow(values: readonly SqlValue[], row: number): Cam
  * pushCameraRow: appending to one string costs a third less than collecting the values and
  * joining them, and this runs for every camera of a first pull.
  */
-export function packCameraRows(rows: readonly CameraRow[], at: number[]): PackedCameraRows {
+export function packCameraRows(
+  rows: readonly CameraRow[],
+  at: number[],
+  pieceChars = PIECE_CHARS,
+): PackedCameraRows {
   const ends = new Int32Array(rows.length * CAMERA_WIDTH);
+  const pieces: string[] = [];
   let text = '';
+  let base = 0;
   let k = 0;
   const put = (value: string | null) => {
     if (value === null) {
@@ -185,9 +193,15 @@ export function packCameraRows(rows: readonly CameraRow[], at: number[]): Packed
       return;
     }
     text += value;
-    ends[k++] = text.length;
+    ends[k++] = base + text.length;
   };
   for (const r of rows) {
+    if (text.length >= pieceChars) {
+      flatten(text);
+      pieces.push(text);
+      base += text.length;
+      text = '';
+    }
     const enabled = r[8] ? '1' : '0';
     const deviceInfo = r[11];
     put(r[0]); // id
@@ -211,8 +225,23 @@ export function packCameraRows(rows: readonly CameraRow[], at: number[]): Packed
     put(r[17]); // pnpCloudId
   }
   flatten(text);
-  return { text, ends, at };
+  // A last piece of empty values only is left out: they end where the piece before ends.
+  if (text.length > 0 || pieces.length === 0) pieces.push(text);
+  return { text: pieces, ends, at };
 }
+
+/**
+ * Characters after which a page's text goes on in a new piece (at the next row). V8 keeps a
+ * string of more than 128 KB in a memory region of its own, mapped afresh for it and unmapped
+ * when it dies: a page's text of ~1.3 MB, made flat in the worker and again on the main thread
+ * when postMessage delivers it, touched ~330 fresh memory pages each time, and on the benchmark's
+ * virtual machine a page fault costs ~10 µs (perf: ~1 s of the main thread's 9 s went to
+ * delivering the texts, nearly all of it in page faults). Smaller strings live in the heap's
+ * ordinary pages, which are used again. Measured on the benchmark's first pull, alternating runs
+ * on one seeded server (4 each): desktop CPU 17.2–17.7 s → 16.4–17.4 s, the pull 12.6–13.0 s →
+ * 12.2–12.7 s (in a slow hour); 16 K, 64 K and 112 K pieces alike.
+ */
+export const PIECE_CHARS = 64 * 1024;
 
 /**
  * Has V8 join a string built by appending into one piece now. Appended piece by piece, a page's
@@ -228,15 +257,28 @@ function flatten(text: string): void {
 
 /** The rows a worker packed (the main thread's side): the values cut out of the text. */
 export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
-  const { text, ends } = packed;
+  const { ends } = packed;
   if (ends.length % CAMERA_WIDTH !== 0 || ends.length / CAMERA_WIDTH !== packed.at.length)
     throw new Error(`packed camera rows: ${ends.length} values for ${packed.at.length} rows`);
   const values: SqlValue[] = new Array<SqlValue>(ends.length);
+  let piece = 0;
+  let text = packed.text[0] ?? '';
+  let base = 0;
   let start = 0;
   for (let k = 0; k < ends.length; k++) {
-    const end = ends[k] as number;
+    const end = (ends[k] as number) - base;
     if (end < 0) {
       values[k] = null;
+      continue;
+    }
+    if (end > text.length) {
+      // Rows do not span pieces: this value is the next piece's first.
+      if (start !== text.length || ++piece >= packed.text.length)
+        throw new Error(`packed camera rows: a value runs past its piece`);
+      base += text.length;
+      text = packed.text[piece] as string;
+      start = 0;
+      k--;
       continue;
     }
     const column = k % CAMERA_WIDTH;
@@ -246,7 +288,8 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
         : text.slice(start, end);
     start = end;
   }
-  if (start !== text.length)
-    throw new Error(`packed camera rows: ${text.length - start} characters left over`);
+  const left = packed.text.slice(piece + 1).reduce((n, p) => n + p.length, text.length - start);
+  if (left > 0 || piece < packed.text.length - 1)
+    throw new Error(`packed camera rows: ${left} characters left over`);
   return { values, at: packed.at };
 }

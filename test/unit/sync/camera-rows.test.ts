@@ -76,9 +76,13 @@ const cameraRecord: fc.Arbitrary<CameraRecord> = fc
 describe('camera rows', () => {
   it('come out of the packing exactly as they went in, and give back the same records', () => {
     fc.assert(
-      fc.property(fc.array(cameraRecord, { maxLength: 20 }), (records) => {
+      // Pieces of any size: one character (a piece a row) up to one piece for the page.
+      fc.property(fc.array(cameraRecord, { maxLength: 20 }), fc.nat(3000), (records, piece) => {
         const at = records.map((_, i) => i * 2);
-        const packed = packCameraRows(records.map(cameraRecordRow), at);
+        const packed = packCameraRows(records.map(cameraRecordRow), at, piece + 1);
+        expect(packed.text.join('').length).toBe(Math.max(0, ...packed.ends));
+        // Every piece but the last reaches the size (it is cut at the row after).
+        packed.text.slice(0, -1).forEach((p) => expect(p.length).toBeGreaterThanOrEqual(piece + 1));
         // As postMessage moves it: the ends' buffer transferred.
         const moved = structuredClone(packed, { transfer: [packed.ends.buffer] });
         const rows = unpackCameraRows(moved);
@@ -97,11 +101,19 @@ describe('camera rows', () => {
     );
   });
 
-  it('refuses a packing whose values and rows do not add up', () => {
+  it('refuses a packing whose values, rows and pieces do not add up', () => {
     const record = fc.sample(cameraRecord, { numRuns: 1, seed: 7 })[0] as CameraRecord;
     const packed = packCameraRows([cameraRecordRow(record)], [0]);
     expect(() => unpackCameraRows({ ...packed, at: [0, 1] })).toThrow(/values for 2 rows/);
-    expect(() => unpackCameraRows({ ...packed, text: `${packed.text}!` })).toThrow(/left over/);
+    expect(() => unpackCameraRows({ ...packed, text: [`${packed.text.join('')}!`] })).toThrow(
+      /left over/,
+    );
+    // Cut in the middle of a row: a value would run on into the next piece.
+    const text = packed.text.join('');
+    const half = [text.slice(0, text.length >> 1), text.slice(text.length >> 1)];
+    expect(() => unpackCameraRows({ ...packed, text: half })).toThrow(/runs past its piece/);
+    // A piece too many.
+    expect(() => unpackCameraRows({ ...packed, text: [...packed.text, 'x'] })).toThrow(/left over/);
   });
 });
 
