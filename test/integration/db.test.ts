@@ -48,6 +48,8 @@ describe('the local database', () => {
     db = opened.db;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // Statement journals in memory, not in a temporary file per savepoint (MEMORY = 2).
+    expect(db.pragma('temp_store', { simple: true })).toBe(2);
     expect(opened).toMatchObject({ fromVersion: 0, version: MIGRATIONS.length, backupFile: null });
   });
 
