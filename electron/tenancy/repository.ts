@@ -68,6 +68,15 @@ export function parseOverrides(json: string): ModuleOverrides {
 }
 
 /** SQL for the tenant tree. Services call these; nothing else writes SQL for tenants. */
+/**
+ * Whether each camera of a subtree records: its own switch on and its customer not disabled. The
+ * camera index `cameras_customer` holds both columns (migration 0009), so the check reads the
+ * index alone and goes to a camera's row only to change it.
+ */
+export const RECOMPUTE_RECORDING_SQL = `UPDATE cameras SET recording = (enabled = 1 AND t.disabled_by IS NULL), updated_at = @now
+  FROM (SELECT id, disabled_by FROM tenants WHERE path >= @lo AND path < @hi AND kind = 'customer') AS t
+  WHERE cameras.customer_id = t.id AND cameras.recording != (cameras.enabled = 1 AND t.disabled_by IS NULL)`;
+
 export class TenantRepository {
   private readonly stmts;
   private fullChunkInsert: Statement | undefined;
@@ -93,11 +102,7 @@ export class TenantRepository {
       enableSubtree: db.prepare(
         `UPDATE tenants SET disabled_by = @outer WHERE path >= @lo AND path < @hi AND disabled_by = @id`,
       ),
-      recomputeRecording: db.prepare(
-        `UPDATE cameras SET recording = (enabled = 1 AND t.disabled_by IS NULL), updated_at = @now
-         FROM (SELECT id, disabled_by FROM tenants WHERE path >= @lo AND path < @hi AND kind = 'customer') AS t
-         WHERE cameras.customer_id = t.id AND cameras.recording != (cameras.enabled = 1 AND t.disabled_by IS NULL)`,
-      ),
+      recomputeRecording: db.prepare(RECOMPUTE_RECORDING_SQL),
       enableAllCameras: db.prepare(
         `UPDATE cameras SET enabled = 1, updated_at = @now
          WHERE enabled = 0 AND customer_id IN (SELECT id FROM tenants WHERE path >= @lo AND path < @hi)`,

@@ -9,6 +9,7 @@ import {
   type Db,
 } from '../../electron/db/connection';
 import { MIGRATIONS, type Migration } from '../../electron/db/migrations';
+import { RECOMPUTE_RECORDING_SQL } from '../../electron/tenancy/repository';
 import { tempDataDir } from '../support/host-process';
 
 let db: Db | undefined;
@@ -74,6 +75,38 @@ describe('the local database', () => {
     expect(db.pragma('page_size', { simple: true })).toBe(4096);
     expect(db.prepare('SELECT x FROM keep').pluck().get()).toBe('kept');
     expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+  });
+
+  it('checks whether cameras record from the camera index alone, also after an upgrade', () => {
+    // A desktop at schema 8 with a camera.
+    const file = path.join(tempDataDir(), 'v8.sqlite');
+    const v8 = openDatabase({ file, migrations: MIGRATIONS.filter((m) => m.version <= 8) }).db;
+    v8.exec(
+      `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
+       VALUES ('root', 'root', NULL, '/root/', 0, 'Partner', 'partner', 'now', 'now'),
+              ('c1', 'customer', 'root', '/root/c1/', 1, 'Home', 'home', 'now', 'now');
+       INSERT INTO cameras (id, customer_id, name, kind, enabled, recording, created_at, updated_at)
+       VALUES ('cam1', 'c1', 'Door', 'rtsp', 1, 0, 'now', 'now');`,
+    );
+    v8.close();
+    const opened = openDatabase({ file });
+    db = opened.db;
+    expect(opened).toMatchObject({ fromVersion: 8, version: MIGRATIONS.length });
+    const columns = db.prepare("SELECT name FROM pragma_index_info('cameras_customer')").pluck();
+    expect(columns.all()).toEqual(['customer_id', 'enabled', 'recording']);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${RECOMPUTE_RECORDING_SQL}`).all({
+      now: 'later',
+      lo: '/root/',
+      hi: '/root0',
+    }) as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toContain(
+      'SEARCH cameras USING COVERING INDEX cameras_customer (customer_id=?)',
+    );
+    // The check still finds the camera that should record, and only that one.
+    const recompute = db.prepare(RECOMPUTE_RECORDING_SQL);
+    expect(recompute.run({ now: 'later', lo: '/root/', hi: '/root0' }).changes).toBe(1);
+    expect(recompute.run({ now: 'later', lo: '/root/', hi: '/root0' }).changes).toBe(0);
+    expect(db.prepare("SELECT recording FROM cameras WHERE id = 'cam1'").pluck().get()).toBe(1);
   });
 
   it('migrates an older schema, keeps its data, and copies the file first', () => {

@@ -6,6 +6,7 @@ import { migration as m0005 } from './0005_list_performance';
 import { migration as m0006 } from './0006_alerts';
 import { migration as m0007 } from './0007_search_bulk_import';
 import { migration as m0008 } from './0008_sync_bulk_snapshot';
+import { migration as m0009 } from './0009_cameras_recording_index';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0006,
   m0007,
   m0008,
+  m0009,
 ];
