@@ -546,8 +546,9 @@ export class SyncEngine {
         // page's write blocks the loop (it would otherwise leave only after the write).
         for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       }
-      this.receive(res.serverHlc);
       this.db.transaction(() => {
+        // The server's clock, kept with the page (a commit of its own per page before).
+        this.receive(res.serverHlc);
         // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
         if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:')) {
           this.db.prepare('DELETE FROM sync_snapshot_seen').run();
