@@ -266,21 +266,21 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   let base = 0;
   let start = 0;
   for (let k = 0; k < ends.length; k++) {
-    const end = (ends[k] as number) - base;
-    if (end < 0) {
+    const at = ends[k] as number;
+    if (at < 0) {
       values[k] = null;
       continue;
     }
-    if (end > text.length) {
-      // Rows do not span pieces: this value is the next piece's first.
-      if (start !== text.length || ++piece >= packed.text.length)
+    // Rows do not span pieces: a value that ends past this piece is the next piece's first.
+    while (at - base > text.length) {
+      if (start !== text.length || piece + 1 >= packed.text.length)
         throw new Error(`packed camera rows: a value runs past its piece`);
       base += text.length;
-      text = packed.text[piece] as string;
+      text = packed.text[++piece] as string;
       start = 0;
-      k--;
-      continue;
     }
+    const end = at - base;
+    if (end < start) throw new Error(`packed camera rows: value ${k} ends before it starts`);
     const column = k % CAMERA_WIDTH;
     values[k] =
       column === CAMERA_ENABLED || column === CAMERA_RECORDING

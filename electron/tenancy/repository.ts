@@ -67,7 +67,6 @@ export function parseOverrides(json: string): ModuleOverrides {
   return typeof value === 'object' && value !== null ? (value as ModuleOverrides) : {};
 }
 
-/** SQL for the tenant tree. Services call these; nothing else writes SQL for tenants. */
 /**
  * Whether each camera of a subtree records: its own switch on and its customer not disabled. The
  * camera index `cameras_customer` holds both columns (migration 0009), so the check reads the
@@ -77,6 +76,7 @@ export const RECOMPUTE_RECORDING_SQL = `UPDATE cameras SET recording = (enabled 
   FROM (SELECT id, disabled_by FROM tenants WHERE path >= @lo AND path < @hi AND kind = 'customer') AS t
   WHERE cameras.customer_id = t.id AND cameras.recording != (cameras.enabled = 1 AND t.disabled_by IS NULL)`;
 
+/** SQL for the tenant tree. Services call these; nothing else writes SQL for tenants. */
 export class TenantRepository {
   private readonly stmts;
   private fullChunkInsert: Statement | undefined;

@@ -112,6 +112,10 @@ describe('camera rows', () => {
     const text = packed.text.join('');
     const half = [text.slice(0, text.length >> 1), text.slice(text.length >> 1)];
     expect(() => unpackCameraRows({ ...packed, text: half })).toThrow(/runs past its piece/);
+    // Ends that go back.
+    const back = new Int32Array(packed.ends);
+    back[1] = (back[0] as number) - 1;
+    expect(() => unpackCameraRows({ ...packed, ends: back })).toThrow(/ends before it starts/);
     // A piece too many.
     expect(() => unpackCameraRows({ ...packed, text: [...packed.text, 'x'] })).toThrow(/left over/);
   });
