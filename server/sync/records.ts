@@ -151,22 +151,30 @@ export function recordRunSql(
 }
 
 /**
- * `head`, the texts joined by commas, and `tail`, as UTF-8 bytes written once into one buffer:
- * joining the strings first and encoding the ~1.3 MB result took ~5 s of the server's CPU in a
- * first pull's 250 camera pages (profiled), the join and Buffer.from about half each.
+ * The parts (texts as UTF-8, buffers as they are) written once into one buffer of their size:
+ * joining a page's texts into one string and encoding the ~1.3 MB result took ~5 s of the
+ * server's CPU in a first pull's 250 camera pages (profiled), the join and Buffer.from about half
+ * each. A pull's answer (pullReplyJson) and a run of stored texts (joinedUtf8) are written so.
  */
-export function joinedUtf8(head: string, texts: readonly string[], tail: string): Buffer {
-  let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(texts.length - 1, 0);
-  for (const t of texts) size += Buffer.byteLength(t);
+export function utf8Concat(parts: readonly (string | Buffer)[]): Buffer {
+  let size = 0;
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const out = Buffer.allocUnsafe(size);
-  let at = out.write(head, 0);
-  texts.forEach((t, i) => {
-    if (i > 0) out[at++] = 0x2c; // ','
-    at += out.write(t, at);
-  });
-  at += out.write(tail, at);
-  if (at !== size) throw new Error(`joinedUtf8: wrote ${at} of ${size} bytes`);
+  let at = 0;
+  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  if (at !== size) throw new Error(`utf8Concat: wrote ${at} of ${size} bytes`);
   return out;
+}
+
+/** `head`, the texts joined by commas, and `tail`, as UTF-8 bytes (utf8Concat). */
+export function joinedUtf8(head: string, texts: readonly string[], tail: string): Buffer {
+  const parts = [head];
+  texts.forEach((t, i) => {
+    if (i > 0) parts.push(',');
+    parts.push(t);
+  });
+  parts.push(tail);
+  return utf8Concat(parts);
 }
 
 /** The change-log key of a record: unique per sequence next to tenant ids. */

@@ -28,6 +28,7 @@ import {
   recordChangeJsonSql,
   recordRunSql,
   recordLogKey,
+  utf8Concat,
   SYNC_RECORD_COLUMNS,
   type SyncRecordRow,
 } from './records';
@@ -67,9 +68,8 @@ export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] }
 
 /**
  * The body of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts), as UTF-8
- * bytes written once into one buffer: the records' JSON goes in as it came from the database,
- * without a string in between, and each text is encoded straight into its place (joining a
- * page's texts into one string and encoding that cost about as much again).
+ * bytes written once into one buffer (utf8Concat): the records' JSON goes in as it came from the
+ * database, without a string in between.
  */
 export function pullReplyJson(reply: PullReply): Buffer {
   const { changes, ...rest } = reply;
@@ -79,12 +79,7 @@ export function pullReplyJson(reply: PullReply): Buffer {
     parts.push('json' in c ? c.json : JSON.stringify(c));
   });
   parts.push(`],${JSON.stringify(rest).slice(1)}`);
-  let size = 0;
-  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
-  return out;
+  return utf8Concat(parts);
 }
 
 export interface SyncOptions {

@@ -135,6 +135,13 @@ async function holdingRelay(
 
 const pullBody = { clientId: 'pull-worker-test', cursor: '', refresh: [], limit: 10 };
 
+/** What a pull from the test server at `url` is refused with (null: it was not). */
+const refusal = (w: PullWorker, url: string): Promise<unknown> =>
+  w.pull(`${url}/v1/sync/pull`, pullBody, 't', 5000).then(
+    () => null,
+    (err: unknown) => err,
+  );
+
 describe('pull worker', () => {
   let server: TestServer;
   const cores: TestCore[] = [];
@@ -213,17 +220,11 @@ describe('pull worker', () => {
     const broken = await answering(200, JSON.stringify({ changes: 'not a list', more: 'yes' }));
     try {
       const w = worker();
-      const refused = await w.pull(`${refusing.url}/v1/sync/pull`, pullBody, 't', 5000).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const refused = await refusal(w, refusing.url);
       expect(refused).toBeInstanceOf(ServerError);
       expect(refused).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
 
-      const bad = await w.pull(`${broken.url}/v1/sync/pull`, pullBody, 't', 5000).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const bad = await refusal(w, broken.url);
       expect(bad).toBeInstanceOf(Error);
       expect(bad).not.toBeInstanceOf(ServerUnreachableError);
       expect((bad as Error).message).toContain("The server's answer to a pull is not valid");
@@ -277,10 +278,7 @@ describe('pull worker', () => {
       expect(cameraRecordOfRow(rows, 0)).toEqual(camera('cam-1', 'Door'));
       expect(cameraRecordOfRow(rows, 1)).toEqual(camera('cam-2', 'Yard'));
 
-      const refused = await w.pull(`${bad.url}/v1/sync/pull`, pullBody, 't', 5000).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const refused = await refusal(w, bad.url);
       expect((refused as Error).message).toContain("The server's answer to a pull is not valid");
       // The place in the answer as the server sent it.
       expect((refused as Error).message).toContain('changes[2].record.data.name');
@@ -360,10 +358,7 @@ describe('pull worker', () => {
         data: { ...camera('cam-5', 'Roof').data, deviceInfo: DEVICE_INFO },
       });
 
-      const refused = await w.pull(`${bad.url}/v1/sync/pull`, pullBody, 't', 5000).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const refused = await refusal(w, bad.url);
       expect((refused as Error).message).toContain("The server's answer to a pull is not valid");
       expect((refused as Error).message).toContain('changes[1].rows[1][4]');
     } finally {
