@@ -14,6 +14,7 @@
  * SYNC_BENCH_SKIP_INITIAL=1 (the seed, but no initial pulls). The default runs everything.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,18 @@ async function post<T>(base: string, route: string, body: unknown, token?: strin
   return JSON.parse(text) as T;
 }
 
+/**
+ * The `n`th id of a kind, shaped as the ids desktops make (crypto.randomUUID: random, version 4)
+ * and the same in every run. Ids in counting order (`bench-cam-000123-4`) would flatter every
+ * index keyed by them: each insert would land at the end of its b-tree, where random ids land
+ * anywhere in it, and that is what a desktop taking in half a million cameras meets.
+ */
+export function benchUuid(kind: string, n: number): string {
+  const h = createHash('sha1').update(`${kind}:${n}`).digest('hex');
+  const variant = ((parseInt(h.charAt(16), 16) & 3) | 8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** A camera as a desktop would sync it (shared/sync/records.ts cameraFieldsSchema). */
 function cameraData(customer: number, k: number): CameraFields {
   const n = customer * CAMERAS_PER_CUSTOMER + k;
@@ -106,7 +119,7 @@ function cameraData(customer: number, k: number): CameraFields {
     model: 'AXIS P3265-LVE',
     enabled: true,
     xaddr: `http://${ip}/onvif/device_service`,
-    endpointRef: `urn:uuid:6f1c2d3e-0000-4000-8000-${hex}`,
+    endpointRef: `urn:uuid:${benchUuid('device', n)}`,
     deviceInfo: {
       manufacturer: 'AXIS',
       model: 'P3265-LVE',
@@ -139,7 +152,7 @@ export async function seed(db: SqlDb): Promise<void> {
     `INSERT INTO tenants ${cols} VALUES ('bench-int', 'integrator', 'root', '/root/bench-int/', 1, 'Bench Integrator', 'bench integrator', 'i@example.com', 'UTC', ?, ?)`,
     [now, now],
   );
-  const customerId = (j: number) => `bench-c${String(j).padStart(6, '0')}`;
+  const customerId = (j: number) => benchUuid('customer', j);
   const chunk = 500;
   await db.transaction(async (tx) => {
     for (let i = 0; i < CUSTOMERS; i += chunk) {
@@ -168,7 +181,7 @@ export async function seed(db: SqlDb): Promise<void> {
           const tenant = customerId(j);
           for (let k = 0; k < CAMERAS_PER_CUSTOMER; k++) {
             const data = cameraData(j, k);
-            const id = `bench-cam-${String(j).padStart(6, '0')}-${k}`;
+            const id = benchUuid('camera', j * CAMERAS_PER_CUSTOMER + k);
             params.push(
               id,
               tenant,
