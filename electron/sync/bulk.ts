@@ -12,8 +12,9 @@
  * Everything else takes the row-by-row path (ServerRowWriter): deletes, rows already here (the
  * server's row wins, local descendants follow a move), users and roles (few, and their role and
  * grant links are checked one by one), and any new row that collides with a local one on a unique
- * value (a local row not yet on the server steps aside there): the bulk insert of that kind is
- * rolled back to its savepoint and the page's rows of that kind go through the row-by-row path.
+ * value (a local row not yet on the server steps aside there): a camera that collides is left out
+ * by the bulk INSERT and goes through the row-by-row path on its own; for tenants the bulk insert
+ * is rolled back to its savepoint and the page's tenants go through the row-by-row path.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
@@ -39,12 +40,14 @@ const isUniqueError = (err: unknown) => {
 };
 
 /**
- * Rows per multi-row INSERT: 500 × 19 parameters stays well under SQLite's 32,766. The values go
- * as arguments, not as one array: better-sqlite3 reads an array's elements one by one through
- * V8's API, and binding 500,000 camera rows took ~15 % less CPU as arguments (2.3–2.6 s → 2.0–2.2 s
- * in isolation).
+ * Rows per multi-row INSERT: 1,000 × 19 parameters stays under SQLite's 32,766. The values go as
+ * arguments, not as one array: better-sqlite3 reads an array's elements one by one through V8's
+ * API, and binding 500,000 camera rows took ~15 % less CPU as arguments (2.3–2.6 s → 2.0–2.2 s in
+ * isolation). Fewer, larger statements: each one journals a copy of every database page it changes
+ * (to undo itself half way if a constraint stops it), and cameras with random ids change leaves all
+ * over their indexes; 500 a statement took ~2 s more of a first pull of 500,000 (docs/sync.md).
  */
-const ROWS_PER_INSERT = 500;
+const ROWS_PER_INSERT = 1000;
 
 function pushTenant(t: SyncTenant, out: SqlValue[]): void {
   const row = tenantRecordOf(t);
@@ -191,7 +194,7 @@ export class SnapshotBulkWriter {
     const wasInserted = (row: number) =>
       inserted === 'all'
         ? disabled.has(tenantOf(row))
-        : inserted?.has(page[row * CAMERA_WIDTH + CAMERA_ID] as string) === true;
+        : inserted.has(page[row * CAMERA_WIDTH + CAMERA_ID] as string);
     const applied = new Set<string>();
     for (let row = 0; row < count; row++) {
       if (wasInserted(row)) applied.add(tenantOf(row));
@@ -201,29 +204,33 @@ export class SnapshotBulkWriter {
   }
 
   /**
-   * As insertTenants (rows: CAMERA_WIDTH values each), but answers 'all' when every row was
-   * inserted; the owners' camera counts are recounted once.
+   * Inserts the cameras that collide with no row here on any unique value (id, endpoint, P&P id):
+   * answers 'all' when every row was inserted, else the ids inserted (the others go row by row).
+   * The owners' camera counts are recounted once.
+   *
+   * No savepoint, unlike insertTenants: a row that collides is left out by the INSERT itself, and
+   * a savepoint journals a copy of every database page it changes that existed before it. With
+   * ids as desktops make them (random), a page of 2,000 cameras changes most leaves of the id and
+   * endpoint indexes, and those copies were ~6 s of a first pull of 500,000 cameras (docs/sync.md).
    */
   private insertCameras(
     rows: readonly SqlValue[],
     tenants: ReadonlyMap<string, boolean>,
-  ): Set<string> | 'all' | null {
-    return this.inSavepoint<Set<string> | 'all'>(() => {
-      const last = this.s.lastCameraRowid.get() as number;
-      this.s.deferCounts.run();
-      const total = rows.length / CAMERA_WIDTH;
-      let count = 0;
-      for (let row = 0; row < total; row += ROWS_PER_INSERT) {
-        const end = Math.min(total, row + ROWS_PER_INSERT);
-        count += this.insertStatement('cameras', CAMERA_COLUMNS, end - row).run(
-          ...rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
-        ).changes;
-      }
-      this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
-      this.s.resumeCounts.run();
-      if (count === total) return 'all';
-      return new Set(this.s.camerasAfter.all(last) as string[]);
-    });
+  ): Set<string> | 'all' {
+    const last = this.s.lastCameraRowid.get() as number;
+    this.s.deferCounts.run();
+    const total = rows.length / CAMERA_WIDTH;
+    let count = 0;
+    for (let row = 0; row < total; row += ROWS_PER_INSERT) {
+      const end = Math.min(total, row + ROWS_PER_INSERT);
+      count += this.insertStatement('cameras', CAMERA_COLUMNS, end - row, 'DO NOTHING').run(
+        ...rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
+      ).changes;
+    }
+    this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
+    this.s.resumeCounts.run();
+    if (count === total) return 'all';
+    return new Set(this.s.camerasAfter.all(last) as string[]);
   }
 
   /** Runs `write` under a savepoint; null when it hit a unique constraint (then rolled back). */
@@ -255,14 +262,19 @@ export class SnapshotBulkWriter {
   }
 
   /** The multi-row INSERT of `rows` rows into `table` (prepared once per size). */
-  private insertStatement(table: string, columns: readonly string[], rows: number): Statement {
-    const key = `${table}:${rows}`;
+  private insertStatement(
+    table: string,
+    columns: readonly string[],
+    rows: number,
+    onConflict = '(id) DO NOTHING',
+  ): Statement {
+    const key = `${table}:${rows}:${onConflict}`;
     let stmt = this.inserts.get(key);
     if (!stmt) {
       const row = `(${columns.map(() => '?').join(', ')})`;
       stmt = this.db.prepare(
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}
-         ON CONFLICT (id) DO NOTHING`,
+         ON CONFLICT ${onConflict}`,
       );
       // Full chunks repeat; a page's last chunk is usually a size of its own.
       if (rows === ROWS_PER_INSERT) this.inserts.set(key, stmt);

@@ -57,6 +57,32 @@ const PULL_PAGE = 2000;
  */
 const PULL_WAL_PAGES = 8192;
 
+/**
+ * A snapshot's pages are written in batches of about this many rows, one transaction each (a page
+ * waits for the ones after it until the batch holds this many, or SNAPSHOT_BATCH_MS have passed
+ * since its first page arrived). Every commit writes each b-tree page it changed to the WAL, and
+ * ids as desktops make them (random UUIDs) land all over their indexes: a page of 2,000 cameras
+ * changes most leaves of the id and endpoint indexes of a table that holds 500,000, so a commit a
+ * page wrote ~250 times the indexes' size. Measured on the benchmark's first pull (docs/sync.md).
+ */
+const SNAPSHOT_BATCH_ROWS = 50_000;
+const SNAPSHOT_BATCH_MS = 2_000;
+
+/**
+ * SQLite's page cache while pulling, in KiB (the connection's own, 16 MB in better-sqlite3's
+ * build, is back once the pull ends, and SQLite frees what is over it). Random ids keep the whole
+ * of the cameras' indexes in use (~130 MB for 500,000): with the connection's cache each insert
+ * read its leaves back from the WAL. Only what is used is allocated.
+ */
+const PULL_CACHE_KIB = 256 * 1024;
+
+/** A pulled page waiting to be written: the answer, and the cursor and refresh it was asked with. */
+interface PageToWrite {
+  res: PulledPage;
+  cursor: string;
+  refresh: RefreshTarget[];
+}
+
 export type SyncPhase = 'standalone' | 'signed-out' | 'synced' | 'pending' | 'offline' | 'error';
 
 export interface SyncStatus {
@@ -106,6 +132,7 @@ export class SyncEngine {
   private readonly writer: ServerRowWriter;
   private readonly bulk: SnapshotBulkWriter;
   private bulkSnapshots = true;
+  private snapshotBatchRows = SNAPSHOT_BATCH_ROWS;
   private readonly now: () => Date;
   private clock: HybridClock;
   private tenancy: TenancyService | undefined;
@@ -373,6 +400,11 @@ export class SyncEngine {
     this.bulkSnapshots = on;
   }
 
+  /** Rows of snapshot pages written in one transaction (SNAPSHOT_BATCH_ROWS; tests make it small). */
+  useSnapshotBatchRows(rows: number): void {
+    this.snapshotBatchRows = rows;
+  }
+
   /** HTTP to the configured server with the current session. */
   httpTransport(): SyncTransport {
     const url = this.state.get('serverUrl');
@@ -512,11 +544,14 @@ export class SyncEngine {
 
   private async pullAll(report: SyncReport): Promise<void> {
     const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`wal_autocheckpoint = ${Math.max(autocheckpoint, PULL_WAL_PAGES)}`);
+    this.db.pragma(`cache_size = -${Math.max(-cacheSize, PULL_CACHE_KIB)}`);
     try {
       await this.pullPages(report);
     } finally {
       this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+      this.db.pragma(`cache_size = ${cacheSize}`);
     }
   }
 
@@ -528,14 +563,28 @@ export class SyncEngine {
     const limit = this.options.pullLimit ?? PULL_PAGE;
     // The next page, asked for while this one is written: the server reads and sends it meanwhile.
     let ahead: { cursor: string; reply: Promise<PullResponse | PulledPage> } | null = null;
+    // Snapshot pages received and not written yet (see SNAPSHOT_BATCH_ROWS), and their rows.
+    const batch: PageToWrite[] = [];
+    let batched = 0;
+    let batchStarted = 0;
+    let cursor = this.state.get('cursor') ?? '';
     for (let page = 0; page < 100_000; page++) {
-      const cursor = this.state.get('cursor') ?? '';
-      const refresh = this.state.getJson<RefreshTarget[]>('refresh', []).slice(0, MAX_REFRESH);
-      const res = pulledPage(
-        ahead && ahead.cursor === cursor && refresh.length === 0
-          ? await ahead.reply
-          : await transport.pull({ clientId, cursor, refresh, limit }),
-      );
+      // Refresh targets wait for the batch to be written (they are read and cleared with a page).
+      const refresh = batch.length
+        ? []
+        : this.state.getJson<RefreshTarget[]>('refresh', []).slice(0, MAX_REFRESH);
+      let res: PulledPage;
+      try {
+        res = pulledPage(
+          ahead && ahead.cursor === cursor && refresh.length === 0
+            ? await ahead.reply
+            : await transport.pull({ clientId, cursor, refresh, limit }),
+        );
+      } catch (err) {
+        // The pages received are kept whatever became of the next one.
+        if (batch.length) this.writeBatch(batch.splice(0), report, changed);
+        throw err;
+      }
       ahead = null;
       if (res.more && refresh.length === 0) {
         const reply = transport.pull({ clientId, cursor: res.cursor, refresh: [], limit });
@@ -546,55 +595,22 @@ export class SyncEngine {
         // page's write blocks the loop (it would otherwise leave only after the write).
         for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       }
-      this.db.transaction(() => {
-        // The server's clock, kept with the page (a commit of its own per page before).
-        this.receive(res.serverHlc);
-        // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
-        if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:')) {
-          this.db.prepare('DELETE FROM sync_snapshot_seen').run();
-          // Its end drops the rows it did not bring. A desktop without synced rows (a first
-          // connection) has none it could leave out, so what it brings need not be remembered
-          // (600,000 ids in the benchmark): noted here, as the snapshot may span several syncs.
-          this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
-        }
-        const tracked = this.state.get('snapshotOntoEmpty') === null;
-        for (const row of res.chain) this.writer.upsert(row);
-        const rows = res.cameraRows;
-        const { applied } =
-          res.snapshot && this.bulkSnapshots
-            ? this.bulk.apply(res.changes, rows)
-            : this.writer.apply(withCameraRecords(res.changes, rows));
-        for (const id of applied) changed.add(id);
-        report.pulled += res.changes.length + (rows?.at.length ?? 0);
-        if (res.snapshot && tracked) {
-          const seen = res.chain.map((row) => row.id);
-          for (const c of res.changes) {
-            if (c.op === 'upsert') seen.push(c.row.id);
-            else if (c.op === 'record') seen.push(`${c.record.kind}:${c.record.id}`);
-          }
-          if (rows)
-            for (let i = CAMERA_ID; i < rows.values.length; i += CAMERA_WIDTH)
-              seen.push(`camera:${rows.values[i] as string}`);
-          this.db
-            .prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) SELECT value FROM json_each(?)')
-            .run(JSON.stringify(seen));
-        }
-        if (res.snapshotDone) {
-          if (tracked) for (const id of this.dropUnseen()) changed.add(id);
-          this.state.set('snapshotOntoEmpty', null);
-        }
-        const left = this.state
-          .getJson<RefreshTarget[]>('refresh', [])
-          .filter(
-            (t) =>
-              !refresh.some((r) => r.id === t.id && r.subtree === t.subtree && r.kind === t.kind),
-          );
-        this.state.setJson('refresh', left.length ? left : null);
-        this.state.set('cursor', res.cursor);
-      })();
-      // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints.
-      if (res.snapshot) this.options.checkpointer?.request();
+      if (!batch.length) batchStarted = Date.now();
+      batch.push({ res, cursor, refresh });
+      batched += res.changes.length + (res.cameraRows?.at.length ?? 0);
+      cursor = res.cursor;
+      // A snapshot page waits for the ones after it while the batch is small and young.
+      const waits =
+        res.snapshot &&
+        res.more &&
+        refresh.length === 0 &&
+        batched < this.snapshotBatchRows &&
+        Date.now() - batchStarted < SNAPSHOT_BATCH_MS;
+      if (waits) continue;
+      this.writeBatch(batch.splice(0), report, changed);
+      batched = 0;
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
+      cursor = this.state.get('cursor') ?? '';
     }
     // What this pull brought (this sync's only pull: tenants, records, deletes, camera rows).
     const brought = report.pulled;
@@ -610,6 +626,70 @@ export class SyncEngine {
     })();
     if (brought > 0 || changed.size) this.tenancy?.lists.invalidate();
     if (changed.size) this.options.onChanged?.([...changed]);
+  }
+
+  /** Writes pulled pages in one transaction. */
+  private writeBatch(
+    pages: readonly PageToWrite[],
+    report: SyncReport,
+    changed: Set<string>,
+  ): void {
+    this.db.transaction(() => {
+      for (const p of pages) this.writePage(p, report, changed);
+    })();
+    // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints.
+    if (pages.some((p) => p.res.snapshot)) this.options.checkpointer?.request();
+  }
+
+  /** Writes one pulled page (inside the caller's transaction) and moves the cursor past it. */
+  private writePage(
+    { res, cursor, refresh }: PageToWrite,
+    report: SyncReport,
+    changed: Set<string>,
+  ): void {
+    // The server's clock, kept with the page (a commit of its own per page before).
+    this.receive(res.serverHlc);
+    // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
+    if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:')) {
+      this.db.prepare('DELETE FROM sync_snapshot_seen').run();
+      // Its end drops the rows it did not bring. A desktop without synced rows (a first
+      // connection) has none it could leave out, so what it brings need not be remembered
+      // (600,000 ids in the benchmark): noted here, as the snapshot may span several syncs.
+      this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
+    }
+    const tracked = this.state.get('snapshotOntoEmpty') === null;
+    for (const row of res.chain) this.writer.upsert(row);
+    const rows = res.cameraRows;
+    const { applied } =
+      res.snapshot && this.bulkSnapshots
+        ? this.bulk.apply(res.changes, rows)
+        : this.writer.apply(withCameraRecords(res.changes, rows));
+    for (const id of applied) changed.add(id);
+    report.pulled += res.changes.length + (rows?.at.length ?? 0);
+    if (res.snapshot && tracked) {
+      const seen = res.chain.map((row) => row.id);
+      for (const c of res.changes) {
+        if (c.op === 'upsert') seen.push(c.row.id);
+        else if (c.op === 'record') seen.push(`${c.record.kind}:${c.record.id}`);
+      }
+      if (rows)
+        for (let i = CAMERA_ID; i < rows.values.length; i += CAMERA_WIDTH)
+          seen.push(`camera:${rows.values[i] as string}`);
+      this.db
+        .prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) SELECT value FROM json_each(?)')
+        .run(JSON.stringify(seen));
+    }
+    if (res.snapshotDone) {
+      if (tracked) for (const id of this.dropUnseen()) changed.add(id);
+      this.state.set('snapshotOntoEmpty', null);
+    }
+    const left = this.state
+      .getJson<RefreshTarget[]>('refresh', [])
+      .filter(
+        (t) => !refresh.some((r) => r.id === t.id && r.subtree === t.subtree && r.kind === t.kind),
+      );
+    this.state.setJson('refresh', left.length ? left : null);
+    this.state.set('cursor', res.cursor);
   }
 
   /** Whether this desktop holds tenants (besides its root) or records a snapshot could leave out. */

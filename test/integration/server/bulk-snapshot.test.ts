@@ -210,11 +210,23 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       expected.cameras.filter((c) => (c as { recording: number }).recording === 0),
     ).toHaveLength(4 + 24);
 
-    for (const limit of [7, 1000]) {
+    // Pages of 7 written one a transaction, two a transaction, and all in one (the default's
+    // batch holds the whole snapshot here); pages of 1,000.
+    for (const [limit, batch] of [
+      [7, 1],
+      [7, 14],
+      [7, null],
+      [1000, null],
+    ] as const) {
       const core = await connected();
       smallPages(core, limit);
+      if (batch) core.sync.useSnapshotBatchRows(batch);
       const changed = changedTenants(core);
+      const cacheSize = core.db.pragma('cache_size', { simple: true }) as number;
       expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
+      // The page cache grown for the pull is back to the connection's own.
+      expect(core.db.pragma('cache_size', { simple: true })).toBe(cacheSize);
+      expect(cacheSize).toBeGreaterThan(-256 * 1024);
       checkSearchIndex(core);
       expect(countsAreExact(core)).toBe(true);
       expect(desktopRows(core)).toEqual(expected);
@@ -364,18 +376,22 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(desktopRows(held)).toEqual(expected);
   });
 
-  it('rolls back a page whose write fails half way, and ends the same on the next sync', async () => {
+  it('rolls back a batch whose write fails half way, and ends the same on the next sync', async () => {
     const expected = await rowByRow();
     const core = await connected();
     const http = core.sync.httpTransport();
+    // Two pages of 7 rows a transaction.
+    core.sync.useSnapshotBatchRows(14);
     let pulls = 0;
     let cameraIds: string[] = [];
+    const cursors: string[] = [];
     // The 6th page's write fails after its cameras went in (as if the process died there): a
     // trigger refuses one of its users, which the page writes after its cameras.
     core.sync.useTransport({
       push: (req) => http.push(req),
       pull: async (req) => {
         const res = await http.pull({ ...req, limit: 7 });
+        cursors.push(res.cursor);
         if (++pulls !== 6) return res;
         const records = res.changes.flatMap((c) => (c.op === 'record' ? [c.record] : []));
         cameraIds = records.filter((r) => r.kind === 'camera').map((r) => r.id);
@@ -390,10 +406,12 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     });
     const failed = await core.sync.syncOnce();
     expect(failed.error).toContain('the process died here');
-    // Nothing of that page stayed; what the pages before it wrote is consistent.
+    // Nothing of that page (or of its batch) stayed; what the batches before it wrote is
+    // consistent, and the cursor is where one of them ended.
     const here = core.db.prepare('SELECT COUNT(*) AS n FROM cameras WHERE id = ?');
     for (const id of cameraIds) expect(here.get(id)).toEqual({ n: 0 });
     expect(core.sync.state.get('cursor')).toMatch(/^[sr]:/);
+    expect(cursors.slice(0, 5)).toContain(core.sync.state.get('cursor'));
     checkSearchIndex(core);
     expect(countsAreExact(core)).toBe(true);
     core.db.exec('DROP TRIGGER temp.die_mid_page');

@@ -11,7 +11,7 @@ import { openTestCore, type TestCore } from '../../support/core';
 import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
 
 /** A page's change of a camera of `tenantId`. */
-const camera = (id: string, tenantId: string): RowChange => ({
+const camera = (id: string, tenantId: string, endpointRef: string | null = null): RowChange => ({
   op: 'record',
   record: {
     kind: 'camera',
@@ -21,6 +21,7 @@ const camera = (id: string, tenantId: string): RowChange => ({
       address: '10.0.0.1',
       model: '',
       streamUri: 'rtsp://10.0.0.1/stream',
+      endpointRef,
     }),
     createdAt: SYNC_TEST_TIME,
     updatedAt: SYNC_TEST_TIME,
@@ -72,5 +73,28 @@ describe('the bulk snapshot writer', () => {
       ['b', 2],
       ['c', 1],
     ]);
+
+    // A local camera not on the server holds a device's endpoint that a new camera of the page
+    // brings: the bulk INSERT leaves that camera out, the row-by-row path writes it (the local
+    // one steps aside), and the page's other cameras still go in bulk.
+    db.prepare(
+      `INSERT INTO cameras (id, customer_id, name, kind, endpoint_ref, created_at, updated_at)
+       VALUES ('local-1', 'a', 'Local', 'onvif', 'urn:uuid:same-device', 'then', 'then')`,
+    ).run();
+    expect(
+      write([camera('cam-7', 'c', 'urn:uuid:same-device'), camera('cam-8', 'c', 'urn:uuid:other')]),
+    ).toEqual(['c']);
+    const endpoints = db
+      .prepare(
+        "SELECT id, endpoint_ref FROM cameras WHERE id IN ('local-1', 'cam-7', 'cam-8') ORDER BY id",
+      )
+      .raw()
+      .all();
+    expect(endpoints).toEqual([
+      ['cam-7', 'urn:uuid:same-device'],
+      ['cam-8', 'urn:uuid:other'],
+      ['local-1', null],
+    ]);
+    expect(db.prepare("SELECT camera_count FROM tenants WHERE id = 'c'").pluck().get()).toBe(3);
   });
 });
