@@ -70,11 +70,13 @@ const SNAPSHOT_BATCH_MS = 2_000;
 
 /**
  * SQLite's page cache while pulling, in KiB (the connection's own, 16 MB in better-sqlite3's
- * build, is back once the pull ends, and SQLite frees what is over it). Random ids keep the whole
- * of the cameras' indexes in use (~130 MB for 500,000): with the connection's cache each insert
- * read its leaves back from the WAL. Only what is used is allocated.
+ * build, is back once the pull ends, and SQLite frees what is over it). Random ids keep leaves all
+ * over the cameras' indexes in use: with 16 MB each insert read its leaves back from the WAL.
+ * Measured on the benchmark's first pull (500,000 cameras, one run each, alternating): 16 MB
+ * 34.2 s, 32 MB 23.9 s, 64 MB 20.9–21.3 s, 128 MB 21.5 s and 256 MB 21.1 s, the desktop's peak
+ * memory 626, 639, 688–735, 749 and 869 MB.
  */
-const PULL_CACHE_KIB = 256 * 1024;
+const PULL_CACHE_KIB = 64 * 1024;
 
 /** A pulled page waiting to be written: the answer, and the cursor and refresh it was asked with. */
 interface PageToWrite {
