@@ -100,7 +100,7 @@ async function post<T>(base: string, route: string, body: unknown, token?: strin
  * index keyed by them: each insert would land at the end of its b-tree, where random ids land
  * anywhere in it, and that is what a desktop taking in half a million cameras meets.
  */
-export function benchUuid(kind: string, n: number): string {
+function benchUuid(kind: string, n: number): string {
   const h = createHash('sha1').update(`${kind}:${n}`).digest('hex');
   const variant = ((parseInt(h.charAt(16), 16) & 3) | 8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
