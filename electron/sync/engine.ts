@@ -631,16 +631,14 @@ export class SyncEngine {
   }
 
   /** Writes pulled pages in one transaction. */
-  private writeBatch(
-    pages: readonly PageToWrite[],
-    report: SyncReport,
-    changed: Set<string>,
-  ): void {
+  private writeBatch(pages: PageToWrite[], report: SyncReport, changed: Set<string>): void {
+    const snapshot = pages.some((p) => p.res.snapshot);
     this.db.transaction(() => {
-      for (const p of pages) this.writePage(p, report, changed);
+      // Each page's rows can go once it is written (the batch no longer holds them).
+      for (let p = pages.shift(); p; p = pages.shift()) this.writePage(p, report, changed);
     })();
     // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints.
-    if (pages.some((p) => p.res.snapshot)) this.options.checkpointer?.request();
+    if (snapshot) this.options.checkpointer?.request();
   }
 
   /** Writes one pulled page (inside the caller's transaction) and moves the cursor past it. */

@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ApiErrorBody } from '../../shared/errors';
 import type { PullRequest, PullResponse } from '../../shared/sync/protocol';
 import { newBundleWorker } from '../app/bundle-worker';
-import { unpackCameraRows, type PackedCameraRows } from './camera-rows';
+import { lazyCameraRows, type PackedCameraRows } from './camera-rows';
 import { ServerError, ServerUnreachableError, type PulledPage } from './transport';
 
 export interface PullWorkerRequest {
@@ -95,7 +95,7 @@ export class PullWorker {
     const page = await this.request({ url, body, token, timeoutMs });
     // The worker checked this text's source with pullResponseSchema and wrote out what it produced.
     const res = JSON.parse(page.json) as PullResponse;
-    return { ...res, cameraRows: page.cameras ? unpackCameraRows(page.cameras) : null };
+    return { ...res, cameraRows: page.cameras ? lazyCameraRows(page.cameras) : null };
   }
 
   /**
