@@ -599,7 +599,7 @@ export class SyncEngine {
       }
       if (!batch.length) batchStarted = Date.now();
       batch.push({ res, cursor, refresh });
-      batched += res.changes.length + (res.cameraRows?.at.length ?? 0);
+      batched += rowsOf(res);
       cursor = res.cursor;
       // A snapshot page waits for the ones after it while the batch is small and young.
       const waits =
@@ -612,7 +612,6 @@ export class SyncEngine {
       this.writeBatch(batch.splice(0), report, changed);
       batched = 0;
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
-      cursor = this.state.get('cursor') ?? '';
     }
     // What this pull brought (this sync's only pull: tenants, records, deletes, camera rows).
     const brought = report.pulled;
@@ -665,7 +664,7 @@ export class SyncEngine {
         ? this.bulk.apply(res.changes, rows)
         : this.writer.apply(withCameraRecords(res.changes, rows));
     for (const id of applied) changed.add(id);
-    report.pulled += res.changes.length + (rows?.at.length ?? 0);
+    report.pulled += rowsOf(res);
     if (res.snapshot && tracked) {
       const seen = res.chain.map((row) => row.id);
       for (const c of res.changes) {
@@ -771,6 +770,9 @@ export class SyncEngine {
     }
   }
 }
+
+/** The rows a pulled page brings: its changes and its camera rows. */
+const rowsOf = (res: PulledPage) => res.changes.length + (res.cameraRows?.at.length ?? 0);
 
 /** The page's changes with its camera rows back in place as records (the row-by-row path). */
 function withCameraRecords(changes: RowChange[], rows: CameraRows | null): RowChange[] {
