@@ -25,6 +25,7 @@ import { SyncState } from './state';
 import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
 import { SnapshotBulkWriter } from './bulk';
+import { deferCameraIndexes, restoreCameraIndexes } from './bulk-load';
 import { CAMERA_ID, CAMERA_WIDTH, cameraRecordOfRow, type CameraRows } from './camera-rows';
 import type { LocalRecords } from './records';
 import {
@@ -154,6 +155,8 @@ export class SyncEngine {
     this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
     this.bulk = new SnapshotBulkWriter(db, this.writer);
+    // A desktop killed during a first pull builds the indexes it had set aside.
+    restoreCameraIndexes(db);
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;
     this.clock = this.makeClock();
@@ -552,6 +555,8 @@ export class SyncEngine {
     try {
       await this.pullPages(report);
     } finally {
+      // A pull that failed half way builds them too: they are never left aside between syncs.
+      restoreCameraIndexes(this.db);
       this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       this.db.pragma(`cache_size = ${cacheSize}`);
     }
@@ -613,6 +618,8 @@ export class SyncEngine {
       batched = 0;
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
+    // Indexes set aside by a first pull are built (the recording check below reads them).
+    restoreCameraIndexes(this.db);
     // What this pull brought (this sync's only pull: tenants, records, deletes, camera rows).
     const brought = report.pulled;
     this.db.transaction(() => {
@@ -657,6 +664,8 @@ export class SyncEngine {
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
+    // Onto an empty database, cameras' non-unique indexes are built at the pull's end (bulk-load.ts).
+    if (res.snapshot && !tracked && this.bulkSnapshots) deferCameraIndexes(this.db);
     for (const row of res.chain) this.writer.upsert(row);
     const rows = res.cameraRows;
     const { applied } =

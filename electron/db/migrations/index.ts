@@ -7,6 +7,7 @@ import { migration as m0006 } from './0006_alerts';
 import { migration as m0007 } from './0007_search_bulk_import';
 import { migration as m0008 } from './0008_sync_bulk_snapshot';
 import { migration as m0009 } from './0009_cameras_recording_index';
+import { migration as m0010 } from './0010_deferred_indexes';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
 ];

@@ -6,6 +6,9 @@
  * in the middle of a page's write, resumes on the next sync (after a restart on the same folder)
  * and ends the same.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   openTestCore,
@@ -77,6 +80,23 @@ function countsAreExact(core: TestCore): boolean {
     )
     .get() as { n: number };
   return wrong.n === 0;
+}
+
+/** The indexes of `cameras` (a first pull sets some aside: electron/sync/bulk-load.ts). */
+function cameraIndexes(core: TestCore) {
+  return core.db
+    .prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cameras' ORDER BY name",
+    )
+    .all();
+}
+
+/** The indexes set aside, by name. */
+function setAside(core: TestCore): string[] {
+  return core.db
+    .prepare('SELECT name FROM deferred_indexes ORDER BY name')
+    .pluck()
+    .all() as string[];
 }
 
 /** The tenant ids the core announces as changed (the lists and screens refresh these). */
@@ -228,16 +248,27 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       [1000, null],
     ] as const) {
       const core = await connected();
+      const indexes = cameraIndexes(core);
       const cacheSize = () => core.db.pragma('cache_size', { simple: true }) as number;
       const own = cacheSize();
       const whilePulling: number[] = [];
-      smallPages(core, limit, Infinity, () => whilePulling.push(cacheSize()));
+      const asideWhilePulling = new Set<string>();
+      smallPages(core, limit, Infinity, () => {
+        whilePulling.push(cacheSize());
+        for (const name of setAside(core)) asideWhilePulling.add(name);
+      });
       if (batch) core.sync.useSnapshotBatchRows(batch);
       const changed = changedTenants(core);
       expect(await core.sync.syncOnce()).toMatchObject({ ok: true });
       // A larger page cache while pulling (negative: KiB), the connection's own afterwards.
       expect(Math.max(...whilePulling)).toBeLessThan(own);
       expect(cacheSize()).toBe(own);
+      // Cameras' non-unique indexes were set aside between batches (with several batches) and are
+      // all back, as they were, once the pull is done.
+      if (batch)
+        expect([...asideWhilePulling].sort()).toEqual(['cameras_customer', 'cameras_xaddr']);
+      expect(setAside(core)).toEqual([]);
+      expect(cameraIndexes(core)).toEqual(indexes);
       checkSearchIndex(core);
       expect(countsAreExact(core)).toBe(true);
       expect(desktopRows(core)).toEqual(expected);
@@ -321,6 +352,11 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     checkSearchIndex(first);
     expect(countsAreExact(first)).toBe(true);
     expect(first.sync.state.get('cursor')).toMatch(/^[sr]:/);
+    // A pull that fails half way builds the indexes it set aside.
+    expect(setAside(first)).toEqual([]);
+    expect(cameraIndexes(first).map((i) => (i as { name: string }).name)).toContain(
+      'cameras_customer',
+    );
     first.close();
     cores.splice(cores.indexOf(first), 1);
 
@@ -335,6 +371,39 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     const counted = smallPages(whole, 7);
     expect(await whole.sync.syncOnce()).toMatchObject({ ok: true });
     expect(resumed.pulls()).toBeLessThan(counted.pulls());
+  });
+
+  it('builds the indexes a first pull set aside when a desktop killed during it opens again', async () => {
+    const expected = await rowByRow();
+    const reference = await connected();
+    const indexes = cameraIndexes(reference);
+    const first = await connected();
+    first.sync.useSnapshotBatchRows(7);
+    // The files a desktop killed after its 9th batch leaves: the database as committed then
+    // (VACUUM INTO copies the committed state, WAL included) and the folder's key.
+    const killed = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-bulk-killed-'));
+    let pulls = 0;
+    let asideWhenKilled: string[] = [];
+    smallPages(first, 7, Infinity, () => {
+      if (++pulls !== 10) return;
+      asideWhenKilled = setAside(first);
+      first.db.prepare('VACUUM INTO ?').run(path.join(killed, 'vms-admin.sqlite'));
+    });
+    expect(await first.sync.syncOnce()).toMatchObject({ ok: true });
+    expect(asideWhenKilled).toEqual(['cameras_customer', 'cameras_xaddr']);
+    fs.copyFileSync(path.join(first.dataDir, 'secret.key'), path.join(killed, 'secret.key'));
+
+    const again = await connected(killed);
+    expect(setAside(again)).toEqual([]);
+    expect(cameraIndexes(again)).toEqual(indexes);
+    expect(countsAreExact(again)).toBe(true);
+    // It goes on with the snapshot where the killed one stopped, and ends the same.
+    smallPages(again, 7);
+    expect(await again.sync.syncOnce()).toMatchObject({ ok: true });
+    checkSearchIndex(again);
+    expect(countsAreExact(again)).toBe(true);
+    expect(cameraIndexes(again)).toEqual(indexes);
+    expect(desktopRows(again)).toEqual(expected);
   });
 
   it('remembers what a snapshot brought only where its end has rows to drop', async () => {

@@ -1,0 +1,17 @@
+/**
+ * v10: indexes a first pull sets aside (electron/sync/bulk-load.ts). A desktop that pulls its
+ * whole subtree onto an empty database drops the non-unique indexes of `cameras` while the
+ * snapshot goes in and builds them again at its end (one sort each, instead of an insert at a
+ * random place of each index for every camera). Each dropped index's SQL is kept here, in the
+ * transaction that drops it, so a desktop killed half way builds it again when it next opens.
+ */
+export const migration = {
+  version: 10,
+  name: 'deferred_indexes',
+  sql: `
+CREATE TABLE deferred_indexes (
+  name TEXT PRIMARY KEY,
+  sql TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+};
