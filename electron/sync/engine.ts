@@ -555,7 +555,7 @@ export class SyncEngine {
     try {
       await this.pullPages(report);
     } finally {
-      // A pull that failed half way builds them too: they are never left aside between syncs.
+      // Indexes a first pull set aside are built even when it failed: never aside between syncs.
       restoreCameraIndexes(this.db);
       this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       this.db.pragma(`cache_size = ${cacheSize}`);
