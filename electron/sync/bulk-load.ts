@@ -3,7 +3,8 @@
  * 500,000 cameras in the benchmark, with ids as desktops make them (random): each goes to a random
  * place of every index of `cameras`. The non-unique ones (the customer's cameras, the device
  * address) are dropped while the snapshot goes in and built at its end, one sort each: the
- * benchmark's first pull took ~1.1–1.6 s less (docs/sync.md, "Ids as desktops make them").
+ * benchmark's first pull took ~1.1–2.8 s less on SQLite, within the noise on PostgreSQL
+ * (docs/sync.md, "Camera indexes set aside").
  *
  * The unique indexes stay: they keep refusing a collision as it happens, which the bulk writer
  * relies on. Queries stay correct meanwhile, only slower. The customers' camera counts, which the

@@ -1,0 +1,117 @@
+/**
+ * Camera indexes set aside during a first pull (electron/sync/bulk-load.ts) on a real database:
+ * dropped with their SQL kept in the same transaction, built again as they were, and each
+ * customer's camera count made exact whatever the triggers did meanwhile.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../electron/db/connection';
+import { deferCameraIndexes, restoreCameraIndexes } from '../../electron/sync/bulk-load';
+import { tempDataDir } from '../support/host-process';
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  while (dbs.length) dbs.pop()?.close();
+  while (dirs.length) fs.rmSync(dirs.pop() as string, { recursive: true, force: true });
+});
+
+function open(): Db {
+  const dir = tempDataDir();
+  dirs.push(dir);
+  const { db } = openDatabase({ file: path.join(dir, 'db.sqlite') });
+  dbs.push(db);
+  return db;
+}
+
+const indexes = (db: Db) =>
+  db
+    .prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cameras' ORDER BY name",
+    )
+    .all();
+const counts = (db: Db) =>
+  db.prepare("SELECT id, camera_count FROM tenants WHERE kind = 'customer' ORDER BY id").all();
+
+function customers(db: Db, ids: string[]): void {
+  const insert = db.prepare(
+    `INSERT INTO tenants (id, kind, parent_id, path, depth, name, name_key, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'then', 'then')`,
+  );
+  insert.run('root', 'root', null, '/root/', 0, 'Root', 'root');
+  for (const id of ids) insert.run(id, 'customer', 'root', `/root/${id}/`, 1, id, id);
+}
+
+const camera = (db: Db, id: string, customer: string) =>
+  db
+    .prepare(
+      `INSERT INTO cameras (id, customer_id, name, kind, xaddr, created_at, updated_at)
+       VALUES (?, ?, ?, 'onvif', ?, 'then', 'then')`,
+    )
+    .run(id, customer, id, `http://10.0.0.1/${id}`);
+
+describe('camera indexes set aside', () => {
+  it('drops the non-unique ones with their SQL kept, in the caller’s transaction', () => {
+    const db = open();
+    const before = indexes(db);
+    // Rolled back with the transaction that dropped them: nothing aside, nothing missing.
+    expect(() =>
+      db.transaction(() => {
+        expect(deferCameraIndexes(db)).toBe(2);
+        throw new Error('the write failed');
+      })(),
+    ).toThrow('the write failed');
+    expect(indexes(db)).toEqual(before);
+    expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
+
+    db.transaction(() => deferCameraIndexes(db))();
+    const names = (indexes(db) as { name: string }[]).map((i) => i.name);
+    // The unique ones stay (and the primary key's).
+    expect(names).toEqual([
+      'cameras_endpoint_ref',
+      'cameras_pnp_cloud_id',
+      'sqlite_autoindex_cameras_1',
+    ]);
+    expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
+      'cameras_customer',
+      'cameras_xaddr',
+    ]);
+    // Set aside already: nothing more to drop.
+    expect(db.transaction(() => deferCameraIndexes(db))()).toBe(0);
+    expect(restoreCameraIndexes(db)).toBe(2);
+    expect(indexes(db)).toEqual(before);
+    expect(restoreCameraIndexes(db)).toBe(0);
+  });
+
+  it('makes every customer’s camera count exact when they come back', () => {
+    const db = open();
+    customers(db, ['a', 'b', 'c', 'd']);
+    camera(db, 'counted-1', 'a');
+    db.transaction(() => deferCameraIndexes(db))();
+    // As the bulk writer inserts them: not counted by the trigger.
+    db.exec('INSERT INTO tenants_counts_deferred (id) VALUES (1)');
+    camera(db, 'bulk-1', 'a');
+    camera(db, 'bulk-2', 'b');
+    camera(db, 'bulk-3', 'b');
+    camera(db, 'bulk-4', 'c');
+    db.exec('DELETE FROM tenants_counts_deferred');
+    // Row by row meanwhile: a camera added (counted) and one of the bulk's deleted (uncounted,
+    // so its customer's count goes below zero).
+    camera(db, 'row-1', 'd');
+    db.prepare('DELETE FROM cameras WHERE id = ?').run('bulk-4');
+    expect(counts(db)).toEqual([
+      { id: 'a', camera_count: 1 },
+      { id: 'b', camera_count: 0 },
+      { id: 'c', camera_count: -1 },
+      { id: 'd', camera_count: 1 },
+    ]);
+    restoreCameraIndexes(db);
+    expect(counts(db)).toEqual([
+      { id: 'a', camera_count: 2 },
+      { id: 'b', camera_count: 2 },
+      { id: 'c', camera_count: 0 },
+      { id: 'd', camera_count: 1 },
+    ]);
+  });
+});
