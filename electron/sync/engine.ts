@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
+import { deferCameraIndexes, restoreCameraIndexes } from '../db/camera-indexes';
 import type { TenancyService } from '../tenancy/service';
 import { AppError } from '../../shared/errors';
 import { ClockDriftError, HybridClock } from '../../shared/sync/hlc';
@@ -25,7 +26,6 @@ import { SyncState } from './state';
 import type { SecretBox } from '../secrets/secret-box';
 import { ServerRowWriter } from './apply';
 import { SnapshotBulkWriter } from './bulk';
-import { deferCameraIndexes, restoreCameraIndexes } from './bulk-load';
 import { CAMERA_ID, CAMERA_WIDTH, cameraRecordOfRow, type CameraRows } from './camera-rows';
 import type { LocalRecords } from './records';
 import {
@@ -155,8 +155,6 @@ export class SyncEngine {
     this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
     this.bulk = new SnapshotBulkWriter(db, this.writer);
-    // A desktop killed during a first pull builds the indexes it had set aside.
-    restoreCameraIndexes(db);
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;
     this.clock = this.makeClock();
@@ -664,7 +662,7 @@ export class SyncEngine {
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
-    // Onto an empty database, cameras' non-unique indexes are built at the pull's end (bulk-load.ts).
+    // Onto an empty database, cameras' non-unique indexes wait for the pull's end (camera-indexes).
     if (res.snapshot && !tracked && this.bulkSnapshots) deferCameraIndexes(this.db);
     for (const row of res.chain) this.writer.upsert(row);
     const rows = res.cameraRows;

@@ -82,7 +82,7 @@ function countsAreExact(core: TestCore): boolean {
   return wrong.n === 0;
 }
 
-/** The indexes of `cameras` (a first pull sets some aside: electron/sync/bulk-load.ts). */
+/** The indexes of `cameras` (a first pull sets some aside: electron/db/camera-indexes.ts). */
 function cameraIndexes(core: TestCore) {
   return core.db
     .prepare(

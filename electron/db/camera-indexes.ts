@@ -1,5 +1,5 @@
 /**
- * Camera indexes set aside while a first pull fills an empty database. The snapshot brings
+ * Camera indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The snapshot brings
  * 500,000 cameras in the benchmark, with ids as desktops make them (random): each goes to a random
  * place of every index of `cameras`. The non-unique ones (the customer's cameras, the device
  * address) are dropped while the snapshot goes in and built at its end, one sort each: the
@@ -14,9 +14,10 @@
  * ~370,000; not so with its trim threshold raised, which the app cannot set for itself.)
  *
  * Each index's SQL is kept in `deferred_indexes` (migration 0010), in the transaction that drops
- * it: a desktop killed half way builds them again when it next opens (SyncEngine's constructor).
+ * it: a desktop killed half way builds them again when it next opens (openDatabase, before any
+ * migration runs: one that changes these indexes finds them as its version left them).
  */
-import type { Db } from '../db/connection';
+import type { Db } from './connection';
 
 /** Drops the non-unique indexes of `cameras`, keeping their SQL (in the caller's transaction). */
 export function deferCameraIndexes(db: Db): number {
@@ -37,9 +38,14 @@ export function deferCameraIndexes(db: Db): number {
 
 /**
  * Builds the set-aside indexes again and counts each customer's cameras, in one transaction.
- * Answers how many indexes were built (none: nothing was set aside, nothing done).
+ * Answers how many indexes were built (none: nothing was set aside, or a schema from before
+ * migration 0010: nothing done).
  */
 export function restoreCameraIndexes(db: Db): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'deferred_indexes'")
+    .get();
+  if (!table) return 0;
   const deferred = db.prepare('SELECT name, sql FROM deferred_indexes').all() as {
     name: string;
     sql: string;

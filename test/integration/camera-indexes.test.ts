@@ -1,5 +1,5 @@
 /**
- * Camera indexes set aside during a first pull (electron/sync/bulk-load.ts) on a real database:
+ * Camera indexes set aside during a first pull (electron/db/camera-indexes.ts) on a real database:
  * dropped with their SQL kept in the same transaction, built again as they were, and each
  * customer's camera count made exact whatever the triggers did meanwhile.
  */
@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../electron/db/connection';
-import { deferCameraIndexes, restoreCameraIndexes } from '../../electron/sync/bulk-load';
+import { MIGRATIONS } from '../../electron/db/migrations';
+import { deferCameraIndexes, restoreCameraIndexes } from '../../electron/db/camera-indexes';
 import { tempDataDir } from '../support/host-process';
 
 const dirs: string[] = [];
@@ -17,10 +18,14 @@ afterEach(() => {
   while (dirs.length) fs.rmSync(dirs.pop() as string, { recursive: true, force: true });
 });
 
-function open(): Db {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  const { db } = openDatabase({ file: path.join(dir, 'db.sqlite') });
+function open(file?: string, migrations = MIGRATIONS): Db {
+  let at = file;
+  if (!at) {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    at = path.join(dir, 'db.sqlite');
+  }
+  const { db } = openDatabase({ file: at, migrations });
   dbs.push(db);
   return db;
 }
@@ -113,5 +118,38 @@ describe('camera indexes set aside', () => {
       { id: 'c', camera_count: 0 },
       { id: 'd', camera_count: 1 },
     ]);
+  });
+
+  it('builds them when a database left with them aside opens, before a later migration runs', () => {
+    const db = open();
+    const file = db.name;
+    const before = indexes(db);
+    customers(db, ['a']);
+    db.transaction(() => deferCameraIndexes(db))();
+    db.exec('INSERT INTO tenants_counts_deferred (id) VALUES (1)');
+    camera(db, 'bulk-1', 'a');
+    db.exec('DELETE FROM tenants_counts_deferred');
+    // The process dies here: nothing builds them before the database closes.
+    db.close();
+
+    const again = open(file);
+    expect(indexes(again)).toEqual(before);
+    expect(counts(again)).toEqual([{ id: 'a', camera_count: 1 }]);
+    again.transaction(() => deferCameraIndexes(again))();
+    again.close();
+
+    // A later version whose migration rebuilds a set-aside index finds it as v10 left it.
+    const later = open(file, [
+      ...MIGRATIONS,
+      {
+        version: 11,
+        name: 'cameras_customer_again',
+        sql: 'DROP INDEX cameras_customer; CREATE INDEX cameras_customer ON cameras(customer_id);',
+      },
+    ]);
+    expect(later.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
+    expect(
+      later.prepare("SELECT sql FROM sqlite_schema WHERE name = 'cameras_customer'").pluck().get(),
+    ).toBe('CREATE INDEX cameras_customer ON cameras(customer_id)');
   });
 });
