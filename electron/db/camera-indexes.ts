@@ -1,16 +1,16 @@
 /**
- * Camera indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The snapshot brings
- * 500,000 cameras in the benchmark, with ids as desktops make them (random): each goes to a random
- * place of every index of `cameras`. The non-unique ones (the customer's cameras, the device
- * address) are dropped while the snapshot goes in and built at its end, one sort each: the
- * benchmark's first pull took ~1.1–2.8 s less on SQLite, within the noise on PostgreSQL
+ * Camera indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The
+ * snapshot brings 500,000 cameras in the benchmark, with ids as desktops make them (random): each
+ * goes to a random place of every index of `cameras`. The non-unique ones (the customer's cameras,
+ * the device address) are dropped while the snapshot goes in and built at its end, one sort each:
+ * the benchmark's first pull took ~1.1–2.8 s less on SQLite, within the noise on PostgreSQL
  * (docs/sync.md, "Camera indexes set aside").
  *
  * The unique indexes stay: they keep refusing a collision as it happens, which the bulk writer
  * relies on. Queries stay correct meanwhile, only slower. The customers' camera counts, which the
  * bulk writer recounts through `cameras_customer`, are counted once when the indexes come back.
- * (The same for `tenants`' dozen sort indexes made the pull twice as slow: glibc returned the top of
- * the heap to the system and took it back again and again, ~1.6 million page faults against
+ * (The same for `tenants`' dozen sort indexes made the pull twice as slow: glibc returned the top
+ * of the heap to the system and took it back again and again, ~1.6 million page faults against
  * ~370,000; not so with its trim threshold raised, which the app cannot set for itself.)
  *
  * Each index's SQL is kept in `deferred_indexes` (migration 0010), in the transaction that drops
