@@ -404,6 +404,9 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(countsAreExact(again)).toBe(true);
     expect(cameraIndexes(again)).toEqual(indexes);
     expect(desktopRows(again)).toEqual(expected);
+    again.close();
+    cores.splice(cores.indexOf(again), 1);
+    fs.rmSync(killed, { recursive: true, force: true });
   });
 
   it('remembers what a snapshot brought only where its end has rows to drop', async () => {
