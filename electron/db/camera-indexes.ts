@@ -28,6 +28,8 @@ export function deferCameraIndexes(db: Db): number {
          AND sql NOT LIKE 'CREATE UNIQUE %'`,
     )
     .all() as { name: string; sql: string }[];
+  // Asked for on every page of a first pull: after the first, nothing is left to drop.
+  if (!indexes.length) return 0;
   const keep = db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)');
   for (const index of indexes) {
     keep.run(index.name, index.sql);
