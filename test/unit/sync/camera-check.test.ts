@@ -175,8 +175,9 @@ describe('fast camera check', () => {
       }),
       { numRuns: 3000 },
     );
-    // Both ways were taken many times (the generators reach both sides of every limit).
-    expect(accepted).toBeGreaterThan(300);
+    // Both ways were taken many times (the generators reach both sides of every limit). Accepted
+    // over 25 seeds: 292–354 of 3,000 (300 failed one CI run in a few), so half of that.
+    expect(accepted).toBeGreaterThan(150);
     expect(refused).toBeGreaterThan(300);
   });
 
@@ -206,8 +207,9 @@ describe('fast camera check', () => {
       ),
       { numRuns: 3000 },
     );
-    // Fewer than for records: more of a row's tamperings reach a checked value.
-    expect(accepted).toBeGreaterThan(200);
+    // Fewer than for records: more of a row's tamperings reach a checked value (219–289 over
+    // 25 seeds, so 200 was as tight).
+    expect(accepted).toBeGreaterThan(120);
     expect(refused).toBeGreaterThan(300);
   });
 
