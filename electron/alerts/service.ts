@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../shared/ids';
 import { AppError, fieldError } from '../../shared/errors';
 import { isModuleEffective } from '../../shared/access';
 import { normalizeTopic } from '../../shared/alerts/match';
@@ -172,7 +172,7 @@ export class AlertService {
   create(input: CreateRule): AlertRule {
     const { customerId, ...fields } = input;
     this.validate(customerId, fields);
-    const id = randomUUID();
+    const id = newId();
     const now = this.ctx.now();
     this.repo.insertRule(id, customerId, fields, now);
     this.audit(customerId, 'alert_rule.create', `Created alert rule ${fields.name}`);

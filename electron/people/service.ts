@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../shared/ids';
 import { AppError, fieldError } from '../../shared/errors';
 import {
   MANAGER_TYPES,
@@ -253,7 +253,7 @@ export class PeopleService {
   async createUser(input: CreateUser): Promise<User> {
     // Hashing is slow on purpose: do it before the transaction, never inside it.
     const hash = input.password ? await hashPassword(input.password) : null;
-    const id = randomUUID();
+    const id = newId();
     const login = input.login.toLowerCase();
     this.ctx.db.transaction(() => {
       const t = this.tenancy.require(input.tenantId);
@@ -621,7 +621,7 @@ export class PeopleService {
   }
 
   createRole(input: CreateRole): Role {
-    const id = randomUUID();
+    const id = newId();
     this.ctx.db.transaction(() => {
       const t = this.requireCustomer(input.tenantId, 'Roles');
       this.checkRoleName(t, input.name, null);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../shared/ids';
 import { effectiveModules, type ChainLink } from '../../shared/access';
 import { AppError, fieldError } from '../../shared/errors';
 import type { ModuleId, TenantKind } from '../../shared/modules';
@@ -234,7 +234,7 @@ export class TenancyService {
   }
 
   /** `id` is given when the sync replays a create made earlier on this desktop. */
-  create(input: CreateTenant, id: string = randomUUID()): Tenant {
+  create(input: CreateTenant, id: string = newId()): Tenant {
     this.db
       .transaction(() => {
         const created = this.newTenant(input, id);
@@ -254,13 +254,13 @@ export class TenancyService {
    * TenantRepository.insertMany).
    */
   createMany(inputs: readonly CreateTenant[]): string[] {
-    const ids = inputs.map(() => randomUUID());
+    const ids = inputs.map(() => newId());
     this.db
       .transaction(() => {
         const batch: CreateBatch = { parents: new Map(), names: new Set() };
         const created = inputs.map((input, i) => {
           try {
-            return this.newTenant(input, ids[i] ?? randomUUID(), batch);
+            return this.newTenant(input, ids[i] ?? newId(), batch);
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
             const fields = (err.fields ?? []).map((f) => ({

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors';
+import { newId } from '../../shared/ids';
 import type { Account, CreateAccount, LoginResponse } from '../../shared/sync/protocol';
 import { inSubtree, type AccountRole } from '../../shared/sync/roles';
 import type { SqlDb } from '../db/sql';
@@ -124,7 +124,7 @@ export class AccountService {
     if (await this.byEmail(input.email))
       throw new AppError('CONFLICT', `An account for ${input.email} already exists.`);
     const record: AccountRecord = {
-      id: randomUUID(),
+      id: newId(),
       email: input.email,
       password_hash: await hashPassword(input.password),
       tenant_id: input.tenantId,

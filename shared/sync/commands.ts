@@ -1,7 +1,7 @@
 /**
  * The commands a desktop records in its outbox and the server re-runs: the tenant mutations of the
  * API contract, with the argument schemas of shared/tenancy.ts. A create carries the id the desktop
- * chose (randomUUID), so both sides name the new tenant the same way.
+ * chose (shared/ids.ts), so both sides name the new tenant the same way.
  */
 import { z } from 'zod';
 import {

@@ -16,7 +16,7 @@ export const RECORD_KINDS = ['camera', 'role', 'user'] as const;
 export const recordKindSchema = z.enum(RECORD_KINDS);
 export type RecordKind = z.infer<typeof recordKindSchema>;
 
-/** Record ids are chosen by the desktop (randomUUID); letters, digits, dashes and underscores. */
+/** Record ids are chosen by the desktop (shared/ids.ts; older ones by randomUUID); letters, digits, dashes and underscores. */
 export const recordIdField = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'A record id is 1 to 64 letters, digits, - or _.' });
