@@ -1,14 +1,23 @@
 /**
  * Camera indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The
- * snapshot brings 500,000 cameras in the benchmark, with ids as desktops make them (random): each
- * goes to a random place of every index of `cameras`. The non-unique ones (the customer's cameras,
- * the device address) are dropped while the snapshot goes in and built at its end, one sort each:
- * the benchmark's first pull took ~1.1–2.8 s less on SQLite, within the noise on PostgreSQL
- * (docs/sync.md, "Camera indexes set aside").
+ * snapshot brings 500,000 cameras in the benchmark, each to its place in every index of `cameras`.
+ * Ids made by shared/ids.ts come in creation order, so the id index grows at its end; but a
+ * device's WS-Discovery endpoint is random (its maker chose it), and so are ids made before
+ * shared/ids.ts: a page of such cameras changes leaves all over their indexes. Two indexes
+ * (SET_ASIDE) are dropped while the snapshot goes in and built at its end, one sort each
+ * (docs/sync.md, "Camera indexes set aside": with ordered ids, the endpoint index alone took ~6 s
+ * of 10.7 s of inserts in isolation, and ~0.5 s to build).
  *
- * The unique indexes stay: they keep refusing a collision as it happens, which the bulk writer
- * relies on. Queries stay correct meanwhile, only slower. The customers' camera counts, which the
- * bulk writer recounts through `cameras_customer`, are counted once when the indexes come back.
+ * Without the endpoint's index, nothing refuses a second camera with the same endpoint while the
+ * pull runs. The server's snapshot holds each endpoint once (records_unique_key); a camera this
+ * desktop attaches meanwhile is checked by a query inside its insert's transaction (CameraService;
+ * ~0.1 s without the index, with 500,000 cameras, so a site scan's "attached to" looks devices up
+ * by address only meanwhile). A duplicate can still come from a local camera that was here, or attached, before
+ * the server's row with the same endpoint arrived: the row-by-row path would have made the local
+ * one step aside (ServerRowWriter.writeCamera), so the build at the end does the same: the row
+ * written last (the highest rowid) keeps the endpoint, the others give it up. The id, P&P and
+ * address indexes stay. Queries stay correct meanwhile, only slower. The customers' camera counts, which the bulk writer
+ * recounts through `cameras_customer`, are counted once when the indexes come back.
  * (The same for `tenants`' dozen sort indexes made the pull twice as slow: glibc returned the top
  * of the heap to the system and took it back again and again, ~1.6 million page faults against
  * ~370,000; not so with its trim threshold raised, which the app cannot set for itself.)
@@ -19,15 +28,25 @@
  */
 import type { Db } from './connection';
 
-/** Drops the non-unique indexes of `cameras`, keeping their SQL (in the caller's transaction). */
+/**
+ * The indexes set aside: the customer's cameras (in customer order with ordered ids, random with
+ * ids made before shared/ids.ts) and the device endpoint (random: its maker chose it), whose
+ * duplicates are settled when it is built again. The device address's index stays: addresses
+ * repeat from one customer's LAN to the next, so its inserts land on few leaves, and a site scan
+ * looks every device up by address (~0.1 s a lookup without it, with 500,000 cameras).
+ */
+const SET_ASIDE = ['cameras_customer', 'cameras_endpoint_ref'];
+const ENDPOINT_INDEX = 'cameras_endpoint_ref';
+
+/** Drops the indexes of SET_ASIDE that are here, keeping their SQL (in the caller's transaction). */
 export function deferCameraIndexes(db: Db): number {
   const indexes = db
     .prepare(
       `SELECT name, sql FROM sqlite_schema
        WHERE type = 'index' AND tbl_name = 'cameras' AND sql IS NOT NULL
-         AND sql NOT LIKE 'CREATE UNIQUE %'`,
+         AND name IN (SELECT value FROM json_each(?))`,
     )
-    .all() as { name: string; sql: string }[];
+    .all(JSON.stringify(SET_ASIDE)) as { name: string; sql: string }[];
   // Asked for on every page of a first pull: after the first, nothing is left to drop.
   if (!indexes.length) return 0;
   const keep = db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)');
@@ -36,6 +55,16 @@ export function deferCameraIndexes(db: Db): number {
     db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
   }
   return indexes.length;
+}
+
+/** Whether the device endpoint's index is set aside (a first pull is filling the database). */
+export function endpointIndexAside(db: Db): boolean {
+  return (
+    db
+      .prepare('SELECT EXISTS (SELECT 1 FROM deferred_indexes WHERE name = ?)')
+      .pluck()
+      .get(ENDPOINT_INDEX) === 1
+  );
 }
 
 /**
@@ -54,7 +83,10 @@ export function restoreCameraIndexes(db: Db): number {
   }[];
   if (!deferred.length) return 0;
   db.transaction(() => {
-    for (const index of deferred) db.exec(index.sql);
+    for (const index of deferred) {
+      if (index.name === ENDPOINT_INDEX) buildEndpointIndex(db, index.sql);
+      else db.exec(index.sql);
+    }
     db.exec(`
       DELETE FROM deferred_indexes;
       UPDATE tenants SET camera_count = counted.n
@@ -65,4 +97,27 @@ export function restoreCameraIndexes(db: Db): number {
     `);
   })();
   return deferred.length;
+}
+
+/**
+ * Builds the endpoint's unique index; when two cameras hold the same endpoint, the one written
+ * last (the highest rowid: rows get MAX(rowid) + 1) keeps it, as ServerRowWriter.writeCamera's
+ * step-aside would have left it. Tried first as it is: duplicates are rare, and looking for them
+ * costs a sort of every endpoint.
+ */
+function buildEndpointIndex(db: Db, sql: string): void {
+  try {
+    db.transaction(() => db.exec(sql))();
+    return;
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+  }
+  db.exec(`
+    UPDATE cameras SET endpoint_ref = NULL
+    WHERE rowid IN (
+      SELECT c.rowid FROM cameras c
+      JOIN (SELECT endpoint_ref, MAX(rowid) AS keep FROM cameras
+            WHERE endpoint_ref IS NOT NULL GROUP BY endpoint_ref HAVING COUNT(*) > 1) AS d
+        ON c.endpoint_ref = d.endpoint_ref AND c.rowid != d.keep)`);
+  db.exec(sql);
 }

@@ -1,7 +1,8 @@
 /**
  * Camera indexes set aside during a first pull (electron/db/camera-indexes.ts) on a real database:
- * dropped with their SQL kept in the same transaction, built again as they were, and each
- * customer's camera count made exact whatever the triggers did meanwhile.
+ * dropped with their SQL kept in the same transaction, built again as they were, each customer's
+ * camera count made exact whatever the triggers did meanwhile, and a device endpoint held twice
+ * meanwhile settled as the row-by-row path would have.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,16 +49,17 @@ function customers(db: Db, ids: string[]): void {
   for (const id of ids) insert.run(id, 'customer', 'root', `/root/${id}/`, 1, id, id);
 }
 
-const camera = (db: Db, id: string, customer: string) =>
+const camera = (db: Db, id: string, customer: string, endpoint: string | null = null) =>
   db
     .prepare(
-      `INSERT INTO cameras (id, customer_id, name, kind, xaddr, created_at, updated_at)
-       VALUES (?, ?, ?, 'onvif', ?, 'then', 'then')`,
+      `INSERT INTO cameras (id, customer_id, name, kind, xaddr, endpoint_ref, created_at, updated_at)
+       VALUES (?, ?, ?, 'onvif', ?, ?, 'then', 'then')`,
     )
-    .run(id, customer, id, `http://10.0.0.1/${id}`);
+    .run(id, customer, id, `http://10.0.0.1/${id}`, endpoint);
+const endpoints = (db: Db) => db.prepare('SELECT id, endpoint_ref FROM cameras ORDER BY id').all();
 
 describe('camera indexes set aside', () => {
-  it('drops the non-unique ones with their SQL kept, in the caller’s transaction', () => {
+  it('drops the customers’ and the endpoint’s with their SQL kept, in the caller’s transaction', () => {
     const db = open();
     const before = indexes(db);
     // Rolled back with the transaction that dropped them: nothing aside, nothing missing.
@@ -72,15 +74,11 @@ describe('camera indexes set aside', () => {
 
     db.transaction(() => deferCameraIndexes(db))();
     const names = (indexes(db) as { name: string }[]).map((i) => i.name);
-    // The unique ones stay (and the primary key's).
-    expect(names).toEqual([
-      'cameras_endpoint_ref',
-      'cameras_pnp_cloud_id',
-      'sqlite_autoindex_cameras_1',
-    ]);
+    // The P&P id's, the device address's and the primary key's stay.
+    expect(names).toEqual(['cameras_pnp_cloud_id', 'cameras_xaddr', 'sqlite_autoindex_cameras_1']);
     expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
       'cameras_customer',
-      'cameras_xaddr',
+      'cameras_endpoint_ref',
     ]);
     // Set aside already: nothing more to drop.
     expect(db.transaction(() => deferCameraIndexes(db))()).toBe(0);
@@ -118,6 +116,36 @@ describe('camera indexes set aside', () => {
       { id: 'c', camera_count: 0 },
       { id: 'd', camera_count: 1 },
     ]);
+  });
+
+  it('leaves a device endpoint held twice meanwhile with the camera written last', () => {
+    const db = open();
+    customers(db, ['a', 'b']);
+    // Here before the pull: a camera this desktop attached and has not uploaded yet.
+    camera(db, 'local-1', 'a', 'urn:uuid:shared-1');
+    camera(db, 'local-2', 'a', 'urn:uuid:mine');
+    db.transaction(() => deferCameraIndexes(db))();
+    // The snapshot brings the server's camera with the same endpoint, and two more that share one
+    // with each other and a third written after them (as a later page's row by row would).
+    camera(db, 'server-1', 'b', 'urn:uuid:shared-1');
+    camera(db, 'server-2', 'b', 'urn:uuid:shared-2');
+    camera(db, 'server-3', 'b', 'urn:uuid:shared-2');
+    camera(db, 'server-4', 'b', 'urn:uuid:shared-2');
+    camera(db, 'server-5', 'b', null);
+    expect(restoreCameraIndexes(db)).toBe(2);
+    // As ServerRowWriter.writeCamera's step-aside leaves them: the later row keeps the endpoint.
+    expect(endpoints(db)).toEqual([
+      { id: 'local-1', endpoint_ref: null },
+      { id: 'local-2', endpoint_ref: 'urn:uuid:mine' },
+      { id: 'server-1', endpoint_ref: 'urn:uuid:shared-1' },
+      { id: 'server-2', endpoint_ref: null },
+      { id: 'server-3', endpoint_ref: null },
+      { id: 'server-4', endpoint_ref: 'urn:uuid:shared-2' },
+      { id: 'server-5', endpoint_ref: null },
+    ]);
+    // The unique index is back and refuses a second holder again.
+    expect(() => camera(db, 'late', 'a', 'urn:uuid:mine')).toThrow(/UNIQUE/);
+    expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
   });
 
   it('builds them when a database left with them aside opens, before a later migration runs', () => {

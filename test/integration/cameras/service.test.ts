@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../../electron/app/core';
 import { databaseFile } from '../../../electron/app/paths';
+import { deferCameraIndexes, restoreCameraIndexes } from '../../../electron/db/camera-indexes';
 import { secretKeyFile } from '../../../electron/secrets/key-file-box';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
 import type { ApiErrorBody } from '../../../shared/errors';
@@ -194,6 +195,42 @@ describe('camera service with fake cameras', () => {
     expect(results[0]?.error?.code).toBe('ONVIF_AUTH');
     expect(results[0]?.error?.message).toMatch(/Wrong user name or password for 127\.0\.0\.143/);
     expect(await call('cameras.list', { customerId: other })).toEqual([]);
+  });
+
+  it('refuses a camera attached meanwhile, also while a first sync has set its endpoint index aside', async () => {
+    const porch = await spawnFakeCameras([
+      { ...base, address: '127.0.0.144', name: 'Porch', password: SECRET },
+    ]);
+    try {
+      const cam = xaddrOf(porch, '127.0.0.144');
+      const device = { xaddr: cam.xaddr, endpointReference: cam.endpointReference, name: 'Porch' };
+      const one = (await call('tenants.create', customer('Race One'))).id;
+      const two = (await call('tenants.create', customer('Race Two'))).id;
+      // As a first sync onto an empty database leaves it for a while (db/camera-indexes.ts).
+      core.db.transaction(() => deferCameraIndexes(core.db))();
+      try {
+        // Both pass the first check before either has finished talking to the camera.
+        const replies = await Promise.all(
+          [one, two].map((customerId) =>
+            call('cameras.attachOnvif', { customerId, devices: [device], credentials: logins }),
+          ),
+        );
+        const outcomes = replies.map((r) => r.results[0]);
+        expect(outcomes.filter((r) => r?.ok)).toHaveLength(1);
+        const refused = outcomes.find((r) => !r?.ok);
+        expect(refused?.error?.code).toBe('CONFLICT');
+        expect(refused?.error?.message).toMatch(/attached to Race (One|Two) meanwhile/);
+      } finally {
+        restoreCameraIndexes(core.db);
+      }
+      const holders = core.db
+        .prepare('SELECT COUNT(*) FROM cameras WHERE endpoint_ref = ?')
+        .pluck()
+        .get(cam.endpointReference);
+      expect(holders).toBe(1);
+    } finally {
+      await porch.stop();
+    }
   });
 
   it('adds a camera by address and re-checks it: online, then offline once it stops', async () => {

@@ -263,10 +263,10 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       // A larger page cache while pulling (negative: KiB), the connection's own afterwards.
       expect(Math.max(...whilePulling)).toBeLessThan(own);
       expect(cacheSize()).toBe(own);
-      // Cameras' non-unique indexes were set aside between batches (with several batches) and are
+      // The cameras' customer and endpoint indexes were set aside between batches (with several batches) and are
       // all back, as they were, once the pull is done.
       if (batch)
-        expect([...asideWhilePulling].sort()).toEqual(['cameras_customer', 'cameras_xaddr']);
+        expect([...asideWhilePulling].sort()).toEqual(['cameras_customer', 'cameras_endpoint_ref']);
       expect(setAside(core)).toEqual([]);
       expect(cameraIndexes(core)).toEqual(indexes);
       checkSearchIndex(core);
@@ -390,7 +390,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       first.db.prepare('VACUUM INTO ?').run(path.join(killed, 'vms-admin.sqlite'));
     });
     expect(await first.sync.syncOnce()).toMatchObject({ ok: true });
-    expect(asideWhenKilled).toEqual(['cameras_customer', 'cameras_xaddr']);
+    expect(asideWhenKilled).toEqual(['cameras_customer', 'cameras_endpoint_ref']);
     fs.copyFileSync(path.join(first.dataDir, 'secret.key'), path.join(killed, 'secret.key'));
 
     const again = await connected(killed);
