@@ -22,6 +22,7 @@ import pg from 'pg';
 import { openServerDatabase } from '../server/db/open';
 import { dropSchema } from '../server/db/postgres';
 import type { SqlDb } from '../server/db/sql';
+import { uuidV7 } from '../shared/ids';
 import { formatHlc } from '../shared/sync/hlc';
 import { CAMERA_ROWS_FORMAT, MAX_PULL_LIMIT } from '../shared/sync/protocol';
 import { uniqueKey, type CameraFields } from '../shared/sync/records';
@@ -95,15 +96,43 @@ async function post<T>(base: string, route: string, body: unknown, token?: strin
 }
 
 /**
- * The `n`th id of a kind, shaped as the ids desktops make (crypto.randomUUID: random, version 4)
- * and the same in every run. Ids in counting order (`bench-cam-000123-4`) would flatter every
- * index keyed by them: each insert would land at the end of its b-tree, where random ids land
- * anywhere in it, and that is what a desktop taking in half a million cameras meets.
+ * The `n`th random value of a kind, shaped as a version-4 UUID and the same in every run: a
+ * device's WS-Discovery endpoint, which the camera's maker chose (random, as far as we know).
  */
 function benchUuid(kind: string, n: number): string {
   const h = createHash('sha1').update(`${kind}:${n}`).digest('hex');
   const variant = ((parseInt(h.charAt(16), 16) & 3) | 8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The seed's customers were created over two years, one every ~10.5 minutes. */
+const SEED_START_MS = Date.UTC(2024, 0, 1);
+const CUSTOMER_EVERY_MS = Math.floor((2 * 365 * 86_400_000) / CUSTOMERS);
+const DAY_MS = 86_400_000;
+
+/** An id as a desktop makes it (shared/ids.ts: version 7), made at `ms`; the same in every run. */
+function benchId(kind: string, n: number, ms: number): string {
+  const h = createHash('sha1').update(`${kind}:${n}`).digest();
+  return uuidV7(ms, h.readUInt16BE(0) & 0xfff, h.subarray(2, 10));
+}
+
+const customerMs = (j: number) => SEED_START_MS + j * CUSTOMER_EVERY_MS;
+const customerId = (j: number) => benchId('customer', j, customerMs(j));
+
+/**
+ * The id of customer `j`'s camera `k`. Ids in creation order would flatter the desktop if every
+ * camera were made right after its customer, and the snapshot (in customer order) then came in id
+ * order: the first four were added at the installation visit, minutes after the customer, but the
+ * fifth at any time in the following year (a camera added or replaced later), so a fifth of the
+ * cameras land anywhere in the last year's ids.
+ */
+function cameraId(j: number, k: number): string {
+  const n = j * CAMERAS_PER_CUSTOMER + k;
+  const later =
+    k === CAMERAS_PER_CUSTOMER - 1
+      ? createHash('sha1').update(`later:${n}`).digest().readUInt32BE(0) % (365 * DAY_MS)
+      : (k + 1) * 60_000;
+  return benchId('camera', n, customerMs(j) + later);
 }
 
 /** A camera as a desktop would sync it (shared/sync/records.ts cameraFieldsSchema). */
@@ -152,7 +181,6 @@ export async function seed(db: SqlDb): Promise<void> {
     `INSERT INTO tenants ${cols} VALUES ('bench-int', 'integrator', 'root', '/root/bench-int/', 1, 'Bench Integrator', 'bench integrator', 'i@example.com', 'UTC', ?, ?)`,
     [now, now],
   );
-  const customerId = (j: number) => benchUuid('customer', j);
   const chunk = 500;
   await db.transaction(async (tx) => {
     for (let i = 0; i < CUSTOMERS; i += chunk) {
@@ -181,7 +209,7 @@ export async function seed(db: SqlDb): Promise<void> {
           const tenant = customerId(j);
           for (let k = 0; k < CAMERAS_PER_CUSTOMER; k++) {
             const data = cameraData(j, k);
-            const id = benchUuid('camera', j * CAMERAS_PER_CUSTOMER + k);
+            const id = cameraId(j, k);
             params.push(
               id,
               tenant,
