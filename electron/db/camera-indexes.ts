@@ -12,12 +12,13 @@
  * pull runs. The server's snapshot holds each endpoint once (records_unique_key); a camera this
  * desktop attaches meanwhile is checked by a query inside its insert's transaction (CameraService;
  * ~0.1 s without the index, with 500,000 cameras, so a site scan's "attached to" looks devices up
- * by address only meanwhile). A duplicate can still come from a local camera that was here, or attached, before
- * the server's row with the same endpoint arrived: the row-by-row path would have made the local
- * one step aside (ServerRowWriter.writeCamera), so the build at the end does the same: the row
- * written last (the highest rowid) keeps the endpoint, the others give it up. The id, P&P and
- * address indexes stay. Queries stay correct meanwhile, only slower. The customers' camera counts, which the bulk writer
- * recounts through `cameras_customer`, are counted once when the indexes come back.
+ * by address only meanwhile). A duplicate can still come from a local camera that was here, or
+ * attached, before the server's row with the same endpoint arrived: the row-by-row path would
+ * have made the local one step aside (ServerRowWriter.writeCamera), so the build at the end does
+ * the same: the row inserted last (the highest rowid) keeps the endpoint, the others give it up.
+ * The id, P&P and address indexes stay. Queries stay correct meanwhile, only slower. The
+ * customers' camera counts, which the bulk writer recounts through `cameras_customer`, are
+ * counted once when the indexes come back.
  * (The same for `tenants`' dozen sort indexes made the pull twice as slow: glibc returned the top
  * of the heap to the system and took it back again and again, ~1.6 million page faults against
  * ~370,000; not so with its trim threshold raised, which the app cannot set for itself.)
@@ -38,7 +39,7 @@ import type { Db } from './connection';
 const SET_ASIDE = ['cameras_customer', 'cameras_endpoint_ref'];
 const ENDPOINT_INDEX = 'cameras_endpoint_ref';
 
-/** Drops the indexes of SET_ASIDE that are here, keeping their SQL (in the caller's transaction). */
+/** Drops the SET_ASIDE indexes that are here, keeping their SQL (in the caller's transaction). */
 export function deferCameraIndexes(db: Db): number {
   const indexes = db
     .prepare(
