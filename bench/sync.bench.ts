@@ -120,6 +120,14 @@ const customerMs = (j: number) => SEED_START_MS + j * CUSTOMER_EVERY_MS;
 const customerId = (j: number) => benchId('customer', j, customerMs(j));
 
 /**
+ * Customer `j`'s name, unique, but not in the order the customers were created (people's names
+ * are not): five of the tenants' indexes are keyed by name, and names counting up would land each
+ * insert at their end. 7,919 is prime, so `j ↦ 7,919·j mod 100,000` visits every number once.
+ */
+const customerName = (j: number) =>
+  `Bench Customer ${String((j * 7919 + 12_345) % CUSTOMERS).padStart(6, '0')}`;
+
+/**
  * The id of customer `j`'s camera `k`. Ids in creation order would flatter the desktop if every
  * camera were made right after its customer, and the snapshot (in customer order) then came in id
  * order: the first four were added at the installation visit, minutes after the customer, but the
@@ -188,7 +196,7 @@ export async function seed(db: SqlDb): Promise<void> {
       const params: (string | number)[] = [];
       for (let j = i; j < Math.min(CUSTOMERS, i + chunk); j++) {
         const id = customerId(j);
-        const name = `Bench Customer ${String(j).padStart(6, '0')}`;
+        const name = customerName(j);
         values.push(
           "(?, 'customer', 'bench-int', ?, 2, ?, ?, 'c@example.com', 'Europe/Berlin', ?, ?)",
         );
