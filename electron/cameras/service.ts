@@ -1,6 +1,6 @@
 import { AppError, fieldError } from '../../shared/errors';
 import { newId } from '../../shared/ids';
-import { endpointIndexAside } from '../db/camera-indexes';
+import { endpointIndexAside } from '../db/first-pull-indexes';
 import type {
   AddPnpCamera,
   AttachOnvif,
@@ -269,7 +269,7 @@ export class CameraService {
     this.ctx.db.transaction(() => {
       // Checked again inside the transaction: the customer may have gone while we talked to it,
       // and the camera may have been attached meanwhile (the endpoint's unique index would say
-      // so too, but not while a first sync has set it aside: db/camera-indexes.ts).
+      // so too, but not while a first sync has set it aside: db/first-pull-indexes.ts).
       const customer = this.requireCustomerWith(customerId, 'add_onvif_camera');
       const taken = device.endpointReference
         ? this.repo.findAttachedWithCustomer(device.endpointReference, null)

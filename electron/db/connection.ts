@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { MIGRATIONS, type Migration } from './migrations';
-import { restoreCameraIndexes } from './camera-indexes';
+import { restoreFirstPullIndexes } from './first-pull-indexes';
 
 export type Db = Database.Database;
 
@@ -70,8 +70,8 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
         `The database ${options.file} failed its integrity check (${String(check)}). Restore it from a backup, or move it away to start with an empty one.`,
       );
     }
-    // Indexes a first pull set aside when the app was killed during it (camera-indexes.ts).
-    restoreCameraIndexes(db);
+    // Indexes a first pull set aside when the app was killed during it (first-pull-indexes.ts).
+    restoreFirstPullIndexes(db);
     const { fromVersion, version, backupFile } = migrate(db, options.file, migrations);
     return { db, fromVersion, version, backupFile };
   } catch (err) {

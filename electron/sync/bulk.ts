@@ -207,7 +207,8 @@ export class SnapshotBulkWriter {
   /**
    * Inserts the cameras that collide with no row here on any unique value (id, endpoint, P&P id):
    * answers 'all' when every row was inserted, else the ids inserted (the others go row by row).
-   * The owners' camera counts are recounted once (or at a first pull's end: db/camera-indexes.ts).
+   * The owners' camera counts are recounted once (or at a first pull's end:
+   * db/first-pull-indexes.ts).
    *
    * No savepoint, unlike insertTenants: a row that collides is left out by the INSERT itself, and
    * a savepoint journals a copy of every database page it changes that existed before it. With
@@ -228,7 +229,7 @@ export class SnapshotBulkWriter {
         ...rows.slice(row * CAMERA_WIDTH, end * CAMERA_WIDTH),
       ).changes;
     }
-    // With cameras_customer set aside (a first pull: db/camera-indexes.ts), counted at its end.
+    // With cameras_customer set aside (a first pull: db/first-pull-indexes.ts), counted at its end.
     if (this.s.indexesDeferred.get() !== 1)
       this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
     this.s.resumeCounts.run();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connection';
-import { deferCameraIndexes, restoreCameraIndexes } from '../db/camera-indexes';
+import { setFirstPullIndexesAside, restoreFirstPullIndexes } from '../db/first-pull-indexes';
 import type { TenancyService } from '../tenancy/service';
 import { AppError } from '../../shared/errors';
 import { ClockDriftError, HybridClock } from '../../shared/sync/hlc';
@@ -554,7 +554,7 @@ export class SyncEngine {
       await this.pullPages(report);
     } finally {
       // Indexes a first pull set aside are built even when it failed: never aside between syncs.
-      restoreCameraIndexes(this.db);
+      restoreFirstPullIndexes(this.db);
       this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       this.db.pragma(`cache_size = ${cacheSize}`);
     }
@@ -617,7 +617,7 @@ export class SyncEngine {
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
     // Indexes set aside by a first pull are built (the recording check below reads them).
-    restoreCameraIndexes(this.db);
+    restoreFirstPullIndexes(this.db);
     // What this pull brought (this sync's only pull: tenants, records, deletes, camera rows).
     const brought = report.pulled;
     this.db.transaction(() => {
@@ -662,8 +662,8 @@ export class SyncEngine {
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
-    // Onto an empty database, cameras' non-unique indexes wait for the pull's end (camera-indexes).
-    if (res.snapshot && !tracked && this.bulkSnapshots) deferCameraIndexes(this.db);
+    // Onto an empty database, indexes keyed at random wait for the pull's end (first-pull-indexes).
+    if (res.snapshot && !tracked && this.bulkSnapshots) setFirstPullIndexesAside(this.db);
     for (const row of res.chain) this.writer.upsert(row);
     const rows = res.cameraRows;
     const { applied } =

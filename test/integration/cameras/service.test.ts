@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../../electron/app/core';
 import { databaseFile } from '../../../electron/app/paths';
-import { deferCameraIndexes, restoreCameraIndexes } from '../../../electron/db/camera-indexes';
+import {
+  setFirstPullIndexesAside,
+  restoreFirstPullIndexes,
+} from '../../../electron/db/first-pull-indexes';
 import { secretKeyFile } from '../../../electron/secrets/key-file-box';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
 import type { ApiErrorBody } from '../../../shared/errors';
@@ -206,8 +209,8 @@ describe('camera service with fake cameras', () => {
       const device = { xaddr: cam.xaddr, endpointReference: cam.endpointReference, name: 'Porch' };
       const one = (await call('tenants.create', customer('Race One'))).id;
       const two = (await call('tenants.create', customer('Race Two'))).id;
-      // As a first sync onto an empty database leaves it for a while (db/camera-indexes.ts).
-      core.db.transaction(() => deferCameraIndexes(core.db))();
+      // As a first sync onto an empty database leaves it for a while (db/first-pull-indexes.ts).
+      core.db.transaction(() => setFirstPullIndexesAside(core.db))();
       try {
         // Both pass the first check before either has finished talking to the camera.
         const replies = await Promise.all(
@@ -221,7 +224,7 @@ describe('camera service with fake cameras', () => {
         expect(refused?.error?.code).toBe('CONFLICT');
         expect(refused?.error?.message).toMatch(/attached to Race (One|Two) meanwhile/);
       } finally {
-        restoreCameraIndexes(core.db);
+        restoreFirstPullIndexes(core.db);
       }
       const holders = core.db
         .prepare('SELECT COUNT(*) FROM cameras WHERE endpoint_ref = ?')

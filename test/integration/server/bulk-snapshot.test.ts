@@ -82,14 +82,23 @@ function countsAreExact(core: TestCore): boolean {
   return wrong.n === 0;
 }
 
-/** The indexes of `cameras` (a first pull sets some aside: electron/db/camera-indexes.ts). */
-function cameraIndexes(core: TestCore) {
+/** The indexes of `cameras` and `tenants` (a first pull sets some aside: db/first-pull-indexes.ts). */
+function snapshotIndexes(core: TestCore) {
   return core.db
     .prepare(
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cameras' ORDER BY name",
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('cameras', 'tenants') ORDER BY name",
     )
     .all();
 }
+
+/** The indexes a first pull sets aside (db/first-pull-indexes.ts), by name. */
+const FIRST_PULL_ASIDE = [
+  'cameras_customer',
+  'cameras_endpoint_ref',
+  'tenants_sort_kind',
+  'tenants_sort_name',
+  'tenants_sort_status',
+];
 
 /** The indexes set aside, by name. */
 function setAside(core: TestCore): string[] {
@@ -248,7 +257,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       [1000, null],
     ] as const) {
       const core = await connected();
-      const indexes = cameraIndexes(core);
+      const indexes = snapshotIndexes(core);
       const cacheSize = () => core.db.pragma('cache_size', { simple: true }) as number;
       const own = cacheSize();
       const whilePulling: number[] = [];
@@ -263,12 +272,11 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       // A larger page cache while pulling (negative: KiB), the connection's own afterwards.
       expect(Math.max(...whilePulling)).toBeLessThan(own);
       expect(cacheSize()).toBe(own);
-      // The cameras' customer and endpoint indexes were set aside between batches (with several batches) and are
+      // The indexes of FIRST_PULL_ASIDE were set aside between batches (with several batches) and are
       // all back, as they were, once the pull is done.
-      if (batch)
-        expect([...asideWhilePulling].sort()).toEqual(['cameras_customer', 'cameras_endpoint_ref']);
+      if (batch) expect([...asideWhilePulling].sort()).toEqual(FIRST_PULL_ASIDE);
       expect(setAside(core)).toEqual([]);
-      expect(cameraIndexes(core)).toEqual(indexes);
+      expect(snapshotIndexes(core)).toEqual(indexes);
       checkSearchIndex(core);
       expect(countsAreExact(core)).toBe(true);
       expect(desktopRows(core)).toEqual(expected);
@@ -354,7 +362,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(first.sync.state.get('cursor')).toMatch(/^[sr]:/);
     // A pull that fails half way builds the indexes it set aside.
     expect(setAside(first)).toEqual([]);
-    expect(cameraIndexes(first).map((i) => (i as { name: string }).name)).toContain(
+    expect(snapshotIndexes(first).map((i) => (i as { name: string }).name)).toContain(
       'cameras_customer',
     );
     first.close();
@@ -376,7 +384,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   it('builds the indexes a first pull set aside when a desktop killed during it opens again', async () => {
     const expected = await rowByRow();
     const reference = await connected();
-    const indexes = cameraIndexes(reference);
+    const indexes = snapshotIndexes(reference);
     const first = await connected();
     first.sync.useSnapshotBatchRows(7);
     // The files a desktop killed after its 9th batch leaves: the database as committed then
@@ -390,19 +398,19 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       first.db.prepare('VACUUM INTO ?').run(path.join(killed, 'vms-admin.sqlite'));
     });
     expect(await first.sync.syncOnce()).toMatchObject({ ok: true });
-    expect(asideWhenKilled).toEqual(['cameras_customer', 'cameras_endpoint_ref']);
+    expect(asideWhenKilled).toEqual(FIRST_PULL_ASIDE);
     fs.copyFileSync(path.join(first.dataDir, 'secret.key'), path.join(killed, 'secret.key'));
 
     const again = await connected(killed);
     expect(setAside(again)).toEqual([]);
-    expect(cameraIndexes(again)).toEqual(indexes);
+    expect(snapshotIndexes(again)).toEqual(indexes);
     expect(countsAreExact(again)).toBe(true);
     // It goes on with the snapshot where the killed one stopped, and ends the same.
     smallPages(again, 7);
     expect(await again.sync.syncOnce()).toMatchObject({ ok: true });
     checkSearchIndex(again);
     expect(countsAreExact(again)).toBe(true);
-    expect(cameraIndexes(again)).toEqual(indexes);
+    expect(snapshotIndexes(again)).toEqual(indexes);
     expect(desktopRows(again)).toEqual(expected);
     again.close();
     cores.splice(cores.indexOf(again), 1);

@@ -4,7 +4,10 @@
  * where their tenant is here; the rest take the row-by-row path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { deferCameraIndexes, restoreCameraIndexes } from '../../../electron/db/camera-indexes';
+import {
+  setFirstPullIndexesAside,
+  restoreFirstPullIndexes,
+} from '../../../electron/db/first-pull-indexes';
 import { ServerRowWriter } from '../../../electron/sync/apply';
 import { SnapshotBulkWriter } from '../../../electron/sync/bulk';
 import type { RowChange } from '../../../shared/sync/protocol';
@@ -98,16 +101,16 @@ describe('the bulk snapshot writer', () => {
     ]);
     expect(db.prepare("SELECT camera_count FROM tenants WHERE id = 'c'").pluck().get()).toBe(3);
 
-    // A first pull onto an empty database sets the endpoint's index aside (db/camera-indexes.ts):
+    // A first pull onto an empty database sets the endpoint's index aside (db/first-pull-indexes.ts):
     // the bulk INSERT then takes the page's camera beside the local one, and the index's build at
     // the pull's end leaves the endpoint with the server's camera, as the row-by-row path did.
     db.prepare(
       `INSERT INTO cameras (id, customer_id, name, kind, endpoint_ref, created_at, updated_at)
        VALUES ('local-2', 'a', 'Local 2', 'onvif', 'urn:uuid:second-device', 'then', 'then')`,
     ).run();
-    db.transaction(() => deferCameraIndexes(db))();
+    db.transaction(() => setFirstPullIndexesAside(db))();
     expect(write([camera('cam-9', 'c', 'urn:uuid:second-device')])).toEqual(['c']);
-    expect(restoreCameraIndexes(db)).toBe(2);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     const second = db
       .prepare("SELECT id, endpoint_ref FROM cameras WHERE id IN ('local-2', 'cam-9') ORDER BY id")
       .raw()

@@ -1,12 +1,14 @@
 /**
- * Camera indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The
- * snapshot brings 500,000 cameras in the benchmark, each to its place in every index of `cameras`.
- * Ids made by shared/ids.ts come in creation order, so the id index grows at its end; but a
- * device's WS-Discovery endpoint is random (its maker chose it), and so are ids made before
- * shared/ids.ts: a page of such cameras changes leaves all over their indexes. Two indexes
- * (SET_ASIDE) are dropped while the snapshot goes in and built at its end, one sort each
- * (docs/sync.md, "Camera indexes set aside": with ordered ids, the endpoint index alone took ~6 s
- * of 10.7 s of inserts in isolation, and ~0.5 s to build).
+ * Indexes set aside while a first pull fills an empty database (SyncEngine.writePage). The
+ * snapshot brings 100,000 customers and 500,000 cameras in the benchmark, each to its place in
+ * every index of its table. Ids made by shared/ids.ts come in creation order, and the snapshot in
+ * customer order, so the id and path indexes grow at their end; but customers' names are in no
+ * order, a device's WS-Discovery endpoint is random (its maker chose it), and so are ids made
+ * before shared/ids.ts: a page of such rows changes leaves all over those indexes. The indexes of
+ * SET_ASIDE are dropped while the snapshot goes in and built at its end, one sort each
+ * (docs/sync.md, "Camera indexes set aside" and "Names in no order": with ordered ids, the
+ * endpoint index alone took ~6 s of 10.7 s of camera inserts in isolation, ~0.5 s to build; the
+ * three name-keyed sort indexes ~1.5 s of 3.4 s of tenant inserts, ~0.3 s to build).
  *
  * Without the endpoint's index, nothing refuses a second camera with the same endpoint while the
  * pull runs. The server's snapshot holds each endpoint once (records_unique_key); a camera this
@@ -16,36 +18,51 @@
  * attached, before the server's row with the same endpoint arrived: the row-by-row path would
  * have made the local one step aside (ServerRowWriter.writeCamera), so the build at the end does
  * the same: the row inserted last (the highest rowid) keeps the endpoint, the others give it up.
- * The id, P&P and address indexes stay. Queries stay correct meanwhile, only slower. The
- * customers' camera counts, which the bulk writer recounts through `cameras_customer`, are
- * counted once when the indexes come back.
- * (The same for `tenants`' dozen sort indexes made the pull twice as slow: glibc returned the top
- * of the heap to the system and took it back again and again, ~1.6 million page faults against
- * ~370,000; not so with its trim threshold raised, which the app cannot set for itself.)
+ * The other unique indexes stay (ids, paths, P&P ids, a name within its parent), and with them
+ * every collision check of the bulk writer. Queries stay correct meanwhile, only slower (the
+ * customer list sorts 100,000 names instead of reading them in order). The customers' camera
+ * counts, which the bulk writer recounts through `cameras_customer`, are counted once when the
+ * indexes come back.
  *
  * Each index's SQL is kept in `deferred_indexes` (migration 0010), in the transaction that drops
  * it: a desktop killed half way builds them again when it next opens (openDatabase, before any
  * migration runs: one that changes these indexes finds them as its version left them).
+ *
+ * Not more: `tenants`' dozen sort indexes all set aside (with names in order then) made the pull
+ * twice as slow: glibc returned the top of the heap to the system and took it back again and
+ * again, ~1.6 million page faults against ~370,000, around SQLite's in-memory statement journals;
+ * not so with its trim threshold raised, which the app cannot set for itself (docs/sync.md).
  */
 import type { Db } from './connection';
 
 /**
- * The indexes set aside: the customer's cameras (in customer order with ordered ids, random with
- * ids made before shared/ids.ts) and the device endpoint (random: its maker chose it), whose
- * duplicates are settled when it is built again. The device address's index stays: addresses
- * repeat from one customer's LAN to the next, so its inserts land on few leaves, and a site scan
- * looks every device up by address (~0.1 s a lookup without it, with 500,000 cameras).
+ * The indexes set aside:
+ * - the customer's cameras (in customer order with ordered ids, random with ids made before
+ *   shared/ids.ts);
+ * - the device endpoint (random: its maker chose it), whose duplicates are settled when it is
+ *   built again;
+ * - the customer list's sort orders keyed by name (by name, by kind then name, by state then
+ *   name): names come in no order. The unique name within a parent stays: it refuses a collision
+ *   as it happens, which the bulk writer's savepoint relies on.
+ * The device address's index stays: addresses repeat from one customer's LAN to the next, so its
+ * inserts land on few leaves, and a site scan looks every device up by address (~0.1 s a lookup
+ * without it, with 500,000 cameras).
  */
-const SET_ASIDE = ['cameras_customer', 'cameras_endpoint_ref'];
+const SET_ASIDE = [
+  'cameras_customer',
+  'cameras_endpoint_ref',
+  'tenants_sort_name',
+  'tenants_sort_kind',
+  'tenants_sort_status',
+];
 const ENDPOINT_INDEX = 'cameras_endpoint_ref';
 
 /** Drops the SET_ASIDE indexes that are here, keeping their SQL (in the caller's transaction). */
-export function deferCameraIndexes(db: Db): number {
+export function setFirstPullIndexesAside(db: Db): number {
   const indexes = db
     .prepare(
       `SELECT name, sql FROM sqlite_schema
-       WHERE type = 'index' AND tbl_name = 'cameras' AND sql IS NOT NULL
-         AND name IN (SELECT value FROM json_each(?))`,
+       WHERE type = 'index' AND sql IS NOT NULL AND name IN (SELECT value FROM json_each(?))`,
     )
     .all(JSON.stringify(SET_ASIDE)) as { name: string; sql: string }[];
   // Asked for on every page of a first pull: after the first, nothing is left to drop.
@@ -73,7 +90,7 @@ export function endpointIndexAside(db: Db): boolean {
  * Answers how many indexes were built (none: nothing was set aside, or a schema from before
  * migration 0010: nothing done).
  */
-export function restoreCameraIndexes(db: Db): number {
+export function restoreFirstPullIndexes(db: Db): number {
   const table = db
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'deferred_indexes'")
     .get();

@@ -1,5 +1,5 @@
 /**
- * Camera indexes set aside during a first pull (electron/db/camera-indexes.ts) on a real database:
+ * Indexes set aside during a first pull (electron/db/first-pull-indexes.ts) on a real database:
  * dropped with their SQL kept in the same transaction, built again as they were, each customer's
  * camera count made exact whatever the triggers did meanwhile, and a device endpoint held twice
  * meanwhile settled as the row-by-row path would have.
@@ -9,7 +9,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../electron/db/connection';
 import { MIGRATIONS } from '../../electron/db/migrations';
-import { deferCameraIndexes, restoreCameraIndexes } from '../../electron/db/camera-indexes';
+import {
+  setFirstPullIndexesAside,
+  restoreFirstPullIndexes,
+} from '../../electron/db/first-pull-indexes';
 import { tempDataDir } from '../support/host-process';
 
 const dirs: string[] = [];
@@ -34,7 +37,7 @@ function open(file?: string, migrations = MIGRATIONS): Db {
 const indexes = (db: Db) =>
   db
     .prepare(
-      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cameras' ORDER BY name",
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('cameras', 'tenants') ORDER BY name",
     )
     .all();
 const counts = (db: Db) =>
@@ -58,40 +61,55 @@ const camera = (db: Db, id: string, customer: string, endpoint: string | null = 
     .run(id, customer, id, `http://10.0.0.1/${id}`, endpoint);
 const endpoints = (db: Db) => db.prepare('SELECT id, endpoint_ref FROM cameras ORDER BY id').all();
 
-describe('camera indexes set aside', () => {
-  it('drops the customers’ and the endpoint’s with their SQL kept, in the caller’s transaction', () => {
+describe('indexes set aside in a first pull', () => {
+  it('drops the random-keyed ones with their SQL kept, in the caller’s transaction', () => {
     const db = open();
     const before = indexes(db);
     // Rolled back with the transaction that dropped them: nothing aside, nothing missing.
     expect(() =>
       db.transaction(() => {
-        expect(deferCameraIndexes(db)).toBe(2);
+        expect(setFirstPullIndexesAside(db)).toBe(5);
         throw new Error('the write failed');
       })(),
     ).toThrow('the write failed');
     expect(indexes(db)).toEqual(before);
     expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
 
-    db.transaction(() => deferCameraIndexes(db))();
+    db.transaction(() => setFirstPullIndexesAside(db))();
     const names = (indexes(db) as { name: string }[]).map((i) => i.name);
-    // The P&P id's, the device address's and the primary key's stay.
-    expect(names).toEqual(['cameras_pnp_cloud_id', 'cameras_xaddr', 'sqlite_autoindex_cameras_1']);
+    // The unique ones but the endpoint's stay, and the device address's and the other sorts.
+    expect(names).toEqual([
+      'cameras_pnp_cloud_id',
+      'cameras_xaddr',
+      'sqlite_autoindex_cameras_1',
+      'sqlite_autoindex_tenants_1',
+      'tenants_disabled_by',
+      'tenants_kind_state',
+      'tenants_parent_name',
+      'tenants_path',
+      'tenants_sort_cameras',
+      'tenants_sort_created',
+      'tenants_sort_users',
+    ]);
     expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
       'cameras_customer',
       'cameras_endpoint_ref',
+      'tenants_sort_kind',
+      'tenants_sort_name',
+      'tenants_sort_status',
     ]);
     // Set aside already: nothing more to drop.
-    expect(db.transaction(() => deferCameraIndexes(db))()).toBe(0);
-    expect(restoreCameraIndexes(db)).toBe(2);
+    expect(db.transaction(() => setFirstPullIndexesAside(db))()).toBe(0);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     expect(indexes(db)).toEqual(before);
-    expect(restoreCameraIndexes(db)).toBe(0);
+    expect(restoreFirstPullIndexes(db)).toBe(0);
   });
 
   it('makes every customer’s camera count exact when they come back', () => {
     const db = open();
     customers(db, ['a', 'b', 'c', 'd']);
     camera(db, 'counted-1', 'a');
-    db.transaction(() => deferCameraIndexes(db))();
+    db.transaction(() => setFirstPullIndexesAside(db))();
     // As the bulk writer inserts them: not counted by the trigger.
     db.exec('INSERT INTO tenants_counts_deferred (id) VALUES (1)');
     camera(db, 'bulk-1', 'a');
@@ -109,7 +127,7 @@ describe('camera indexes set aside', () => {
       { id: 'c', camera_count: -1 },
       { id: 'd', camera_count: 1 },
     ]);
-    restoreCameraIndexes(db);
+    restoreFirstPullIndexes(db);
     expect(counts(db)).toEqual([
       { id: 'a', camera_count: 2 },
       { id: 'b', camera_count: 2 },
@@ -124,7 +142,7 @@ describe('camera indexes set aside', () => {
     // Here before the pull: a camera this desktop attached and has not uploaded yet.
     camera(db, 'local-1', 'a', 'urn:uuid:shared-1');
     camera(db, 'local-2', 'a', 'urn:uuid:mine');
-    db.transaction(() => deferCameraIndexes(db))();
+    db.transaction(() => setFirstPullIndexesAside(db))();
     // The snapshot brings the server's camera with the same endpoint, and two more that share one
     // with each other and a third written after them (as a later page's row by row would).
     camera(db, 'server-1', 'b', 'urn:uuid:shared-1');
@@ -132,7 +150,7 @@ describe('camera indexes set aside', () => {
     camera(db, 'server-3', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-4', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-5', 'b', null);
-    expect(restoreCameraIndexes(db)).toBe(2);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     // As ServerRowWriter.writeCamera's step-aside leaves them: the later row keeps the endpoint.
     expect(endpoints(db)).toEqual([
       { id: 'local-1', endpoint_ref: null },
@@ -153,7 +171,7 @@ describe('camera indexes set aside', () => {
     const file = db.name;
     const before = indexes(db);
     customers(db, ['a']);
-    db.transaction(() => deferCameraIndexes(db))();
+    db.transaction(() => setFirstPullIndexesAside(db))();
     db.exec('INSERT INTO tenants_counts_deferred (id) VALUES (1)');
     camera(db, 'bulk-1', 'a');
     db.exec('DELETE FROM tenants_counts_deferred');
@@ -163,7 +181,7 @@ describe('camera indexes set aside', () => {
     const again = open(file);
     expect(indexes(again)).toEqual(before);
     expect(counts(again)).toEqual([{ id: 'a', camera_count: 1 }]);
-    again.transaction(() => deferCameraIndexes(again))();
+    again.transaction(() => setFirstPullIndexesAside(again))();
     again.close();
 
     // A later version whose migration rebuilds a set-aside index finds it as v10 left it.
