@@ -81,7 +81,9 @@ export class SnapshotBulkWriter {
       ),
       deferCounts: db.prepare('INSERT INTO tenants_counts_deferred (id) VALUES (1)'),
       resumeCounts: db.prepare('DELETE FROM tenants_counts_deferred'),
-      indexesDeferred: db.prepare('SELECT EXISTS (SELECT 1 FROM deferred_indexes)').pluck(),
+      customerIndexAside: db
+        .prepare("SELECT EXISTS (SELECT 1 FROM deferred_indexes WHERE name = 'cameras_customer')")
+        .pluck(),
       recountCameras: db.prepare(
         `UPDATE tenants SET camera_count = (SELECT COUNT(*) FROM cameras WHERE customer_id = tenants.id)
          WHERE id IN (SELECT value FROM json_each(?))`,
@@ -230,7 +232,7 @@ export class SnapshotBulkWriter {
       ).changes;
     }
     // With cameras_customer set aside (a first pull: db/first-pull-indexes.ts), counted at its end.
-    if (this.s.indexesDeferred.get() !== 1)
+    if (this.s.customerIndexAside.get() !== 1)
       this.s.recountCameras.run(JSON.stringify([...tenants.keys()]));
     this.s.resumeCounts.run();
     if (count === total) return 'all';
