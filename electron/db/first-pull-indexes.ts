@@ -5,7 +5,8 @@
  * customer order, so the id and path indexes grow at their end; but customers' names are in no
  * order, a device's WS-Discovery endpoint is random (its maker chose it), and so are ids made
  * before shared/ids.ts: a page of such rows changes leaves all over those indexes. The indexes of
- * SET_ASIDE are dropped while the snapshot goes in and built at its end, one sort each
+ * SET_ASIDE are dropped while the snapshot goes in and built again, one sort each: the tenants'
+ * as the records begin, the cameras' at the end
  * (docs/sync.md, "Camera indexes set aside" and "Names in no order": with ordered ids, the
  * endpoint index alone took ~6 s of 10.7 s of camera inserts in isolation, ~0.5 s to build; the
  * three name-keyed sort indexes ~1.5 s of 3.4 s of tenant inserts, ~0.3 s to build).
@@ -20,9 +21,9 @@
  * the same: the row inserted last (the highest rowid) keeps the endpoint, the others give it up.
  * The other unique indexes stay (ids, paths, P&P ids, a name within its parent), and with them
  * every collision check of the bulk writer. Queries stay correct meanwhile, only slower (the
- * customer list sorts 100,000 names instead of reading them in order). The customers' camera
- * counts, which the bulk writer recounts through `cameras_customer`, are counted once when the
- * indexes come back.
+ * customer list sorts 100,000 names instead of reading them in order). The bulk writer counts
+ * each page's cameras through `cameras_customer`; the counts are made exact once more when the
+ * cameras' indexes come back (cheap when nothing changed: no row is rewritten).
  *
  * Each index's SQL is kept in `deferred_indexes` (migration 0010), in the transaction that drops
  * it: a desktop killed half way builds them again when it next opens (openDatabase, before any
@@ -36,35 +37,47 @@
 import type { Db } from './connection';
 
 /**
- * The indexes set aside:
- * - the customer's cameras (in customer order with ordered ids, random with ids made before
- *   shared/ids.ts);
+ * The indexes set aside, by table:
  * - the device endpoint (random: its maker chose it), whose duplicates are settled when it is
  *   built again;
  * - the customer list's sort orders keyed by name (by name, by kind then name, by state then
  *   name): names come in no order. The unique name within a parent stays: it refuses a collision
  *   as it happens, which the bulk writer's savepoint relies on.
- * The device address's index stays: addresses repeat from one customer's LAN to the next, so its
- * inserts land on few leaves, and a site scan looks every device up by address (~0.1 s a lookup
- * without it, with 500,000 cameras).
+ * A snapshot brings its tenants first, then its records: the tenants' indexes come back as the
+ * records begin (SyncEngine.writePage), while the server and the pull worker are still busy with
+ * the pages that follow, rather than in the pull's last step, which nothing else overlaps.
+ * The customer's cameras (`cameras_customer`) stay: the snapshot comes in path order, so its
+ * cameras come customer after customer and land at the index's end, and with the index the bulk
+ * writer counts each page's cameras as it writes them (measured: docs/sync.md, "The last step
+ * shortened"). The device address's index stays: addresses repeat from one customer's LAN to the
+ * next, so its inserts land on few leaves, and a site scan looks every device up by address
+ * (~0.1 s a lookup without it, with 500,000 cameras).
  */
-const SET_ASIDE = [
-  'cameras_customer',
-  'cameras_endpoint_ref',
-  'tenants_sort_name',
-  'tenants_sort_kind',
-  'tenants_sort_status',
-];
+const SET_ASIDE = {
+  cameras: ['cameras_endpoint_ref'],
+  tenants: ['tenants_sort_name', 'tenants_sort_kind', 'tenants_sort_status'],
+} as const;
+export type FirstPullTable = keyof typeof SET_ASIDE;
+const ALL_TABLES: readonly FirstPullTable[] = ['tenants', 'cameras'];
 const ENDPOINT_INDEX = 'cameras_endpoint_ref';
 
-/** Drops the SET_ASIDE indexes that are here, keeping their SQL (in the caller's transaction). */
-export function setFirstPullIndexesAside(db: Db): number {
+const namesOf = (tables: readonly FirstPullTable[]): string[] =>
+  tables.flatMap((t) => SET_ASIDE[t]);
+
+/**
+ * Drops the SET_ASIDE indexes of `tables` that are here, keeping their SQL (in the caller's
+ * transaction).
+ */
+export function setFirstPullIndexesAside(
+  db: Db,
+  tables: readonly FirstPullTable[] = ALL_TABLES,
+): number {
   const indexes = db
     .prepare(
       `SELECT name, sql FROM sqlite_schema
        WHERE type = 'index' AND sql IS NOT NULL AND name IN (SELECT value FROM json_each(?))`,
     )
-    .all(JSON.stringify(SET_ASIDE)) as { name: string; sql: string }[];
+    .all(JSON.stringify(namesOf(tables))) as { name: string; sql: string }[];
   // Asked for on every page of a first pull: after the first, nothing is left to drop.
   if (!indexes.length) return 0;
   const keep = db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)');
@@ -86,27 +99,30 @@ export function endpointIndexAside(db: Db): boolean {
 }
 
 /**
- * Builds the set-aside indexes again and counts each customer's cameras, in one transaction.
- * Answers how many indexes were built (none: nothing was set aside, or a schema from before
- * migration 0010: nothing done).
+ * Builds the set-aside indexes again (those of `tables`; without: every one kept, whatever set it
+ * aside, as a desktop killed half way by an earlier version left them) and counts each customer's
+ * cameras, in one transaction. Answers how many indexes were built (none: nothing was set aside,
+ * or a schema from before migration 0010: nothing done).
  */
-export function restoreFirstPullIndexes(db: Db): number {
+export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable[]): number {
   const table = db
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'deferred_indexes'")
     .get();
   if (!table) return 0;
-  const deferred = db.prepare('SELECT name, sql FROM deferred_indexes').all() as {
-    name: string;
-    sql: string;
-  }[];
+  const deferred = (
+    db.prepare('SELECT name, sql FROM deferred_indexes').all() as { name: string; sql: string }[]
+  ).filter((index) => !tables || namesOf(tables).includes(index.name));
   if (!deferred.length) return 0;
   db.transaction(() => {
     for (const index of deferred) {
       if (index.name === ENDPOINT_INDEX) buildEndpointIndex(db, index.sql);
       else db.exec(index.sql);
     }
+    const forget = db.prepare('DELETE FROM deferred_indexes WHERE name = ?');
+    for (const index of deferred) forget.run(index.name);
+    // The tenants' indexes alone (as the records begin) change no count.
+    if (tables && !tables.includes('cameras')) return;
     db.exec(`
-      DELETE FROM deferred_indexes;
       UPDATE tenants SET camera_count = counted.n
       FROM (SELECT customer_id, COUNT(*) AS n FROM cameras GROUP BY customer_id) AS counted
       WHERE tenants.id = counted.customer_id AND tenants.camera_count != counted.n;

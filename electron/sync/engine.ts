@@ -662,8 +662,13 @@ export class SyncEngine {
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
-    // Onto an empty database, indexes keyed at random wait for the pull's end (first-pull-indexes).
-    if (res.snapshot && !tracked && this.bulkSnapshots) setFirstPullIndexesAside(this.db);
+    // Onto an empty database, indexes keyed at random wait (first-pull-indexes): the tenants'
+    // until the records begin (a snapshot brings its tenants first), the cameras' to the end.
+    if (res.snapshot && !tracked && this.bulkSnapshots) {
+      const records = res.cameraRows !== null || res.changes.some((c) => c.op === 'record');
+      if (records) restoreFirstPullIndexes(this.db, ['tenants']);
+      setFirstPullIndexesAside(this.db, records ? ['cameras'] : ['tenants', 'cameras']);
+    }
     for (const row of res.chain) this.writer.upsert(row);
     const rows = res.cameraRows;
     const { applied } =

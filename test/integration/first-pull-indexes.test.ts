@@ -68,7 +68,7 @@ describe('indexes set aside in a first pull', () => {
     // Rolled back with the transaction that dropped them: nothing aside, nothing missing.
     expect(() =>
       db.transaction(() => {
-        expect(setFirstPullIndexesAside(db)).toBe(5);
+        expect(setFirstPullIndexesAside(db)).toBe(4);
         throw new Error('the write failed');
       })(),
     ).toThrow('the write failed');
@@ -79,6 +79,7 @@ describe('indexes set aside in a first pull', () => {
     const names = (indexes(db) as { name: string }[]).map((i) => i.name);
     // The unique ones but the endpoint's stay, and the device address's and the other sorts.
     expect(names).toEqual([
+      'cameras_customer',
       'cameras_pnp_cloud_id',
       'cameras_xaddr',
       'sqlite_autoindex_cameras_1',
@@ -92,7 +93,6 @@ describe('indexes set aside in a first pull', () => {
       'tenants_sort_users',
     ]);
     expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
-      'cameras_customer',
       'cameras_endpoint_ref',
       'tenants_sort_kind',
       'tenants_sort_name',
@@ -100,9 +100,24 @@ describe('indexes set aside in a first pull', () => {
     ]);
     // Set aside already: nothing more to drop.
     expect(db.transaction(() => setFirstPullIndexesAside(db))()).toBe(0);
-    expect(restoreFirstPullIndexes(db)).toBe(5);
+    expect(restoreFirstPullIndexes(db)).toBe(4);
     expect(indexes(db)).toEqual(before);
     expect(restoreFirstPullIndexes(db)).toBe(0);
+  });
+
+  it('builds the tenants’ alone as the records begin, leaving the cameras’ aside', () => {
+    const db = open();
+    const before = indexes(db);
+    db.transaction(() => setFirstPullIndexesAside(db))();
+    expect(restoreFirstPullIndexes(db, ['tenants'])).toBe(3);
+    expect(db.prepare('SELECT name FROM deferred_indexes').pluck().all()).toEqual([
+      'cameras_endpoint_ref',
+    ]);
+    // The records' pages set aside the cameras' alone: the tenants' stay.
+    expect(db.transaction(() => setFirstPullIndexesAside(db, ['cameras']))()).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(1);
+    expect(restoreFirstPullIndexes(db)).toBe(1);
+    expect(indexes(db)).toEqual(before);
   });
 
   it('makes every customer’s camera count exact when they come back', () => {
@@ -150,7 +165,7 @@ describe('indexes set aside in a first pull', () => {
     camera(db, 'server-3', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-4', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-5', 'b', null);
-    expect(restoreFirstPullIndexes(db)).toBe(5);
+    expect(restoreFirstPullIndexes(db)).toBe(4);
     // As ServerRowWriter.writeCamera's step-aside leaves them: the later row keeps the endpoint.
     expect(endpoints(db)).toEqual([
       { id: 'local-1', endpoint_ref: null },
