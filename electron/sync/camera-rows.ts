@@ -9,6 +9,7 @@
  * each one ends in an Int32Array (transferred, not copied). Nothing here checks anything: the
  * worker packs records that pullResponseSchema accepted.
  */
+import { idTime } from '../../shared/ids';
 import type { CameraRow } from '../../shared/sync/protocol';
 import type { SyncRecord } from '../../shared/sync/records';
 
@@ -56,6 +57,8 @@ export interface CameraRows {
   values: SqlValue[];
   /** Where each row's record stood in the page's `changes` (the row-by-row path keeps that order). */
   at: number[];
+  /** Every row's id was made in creation order (shared/ids.ts: a version-7 UUID). */
+  creationOrder: boolean;
 }
 
 /** Camera rows as they cross from the worker: see the file's comment. */
@@ -65,6 +68,8 @@ export interface PackedCameraRows {
   /** Where each value ends in the pieces taken as one text; -1: the value is null. */
   ends: Int32Array<ArrayBuffer>;
   at: number[];
+  /** As CameraRows.creationOrder. */
+  creationOrder: boolean;
 }
 
 type DeviceInfo = NonNullable<CameraRecord['data']['deviceInfo']>;
@@ -187,6 +192,7 @@ export function packCameraRows(
   let text = '';
   let base = 0;
   let k = 0;
+  let creationOrder = true;
   const put = (value: string | null) => {
     if (value === null) {
       ends[k++] = -1;
@@ -204,6 +210,7 @@ export function packCameraRows(
     }
     const enabled = r[8] ? '1' : '0';
     const deviceInfo = r[11];
+    if (creationOrder && idTime(r[0]) === null) creationOrder = false;
     put(r[0]); // id
     put(r[1]); // tenantId
     put(r[4]); // name
@@ -227,7 +234,7 @@ export function packCameraRows(
   flatten(text);
   // A last piece of empty values only is left out: they end where the piece before ends.
   if (text.length > 0 || pieces.length === 0) pieces.push(text);
-  return { text: pieces, ends, at };
+  return { text: pieces, ends, at, creationOrder };
 }
 
 /**
@@ -291,7 +298,7 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   const left = packed.text.slice(piece + 1).reduce((n, p) => n + p.length, text.length - start);
   if (left > 0 || piece < packed.text.length - 1)
     throw new Error(`packed camera rows: ${left} characters left over`);
-  return { values, at: packed.at };
+  return { values, at: packed.at, creationOrder: packed.creationOrder };
 }
 
 /**
@@ -306,6 +313,7 @@ export function lazyCameraRows(packed: PackedCameraRows): CameraRows {
   let values: SqlValue[] | null = null;
   return {
     at: packed.at,
+    creationOrder: packed.creationOrder,
     get values() {
       return (values ??= unpackCameraRows(packed).values);
     },

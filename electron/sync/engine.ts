@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import { setFirstPullIndexesAside, restoreFirstPullIndexes } from '../db/first-pull-indexes';
 import type { TenancyService } from '../tenancy/service';
 import { AppError } from '../../shared/errors';
+import { idTime } from '../../shared/ids';
 import { ClockDriftError, HybridClock } from '../../shared/sync/hlc';
 import {
   commandRefresh,
@@ -68,6 +69,31 @@ const PULL_WAL_PAGES = 8192;
  */
 const SNAPSHOT_BATCH_ROWS = 50_000;
 const SNAPSHOT_BATCH_MS = 2_000;
+
+/**
+ * Rows of a batch whose every id was made in creation order (shared/ids.ts: version-7 UUIDs,
+ * what desktops make since 2026-12-04). The snapshot comes in path order, so such rows land at
+ * the end of the id and path indexes (the indexes keyed at random are set aside in a first pull:
+ * db/first-pull-indexes.ts), and a commit writes little besides the rows. Small batches then keep
+ * the threads busy together: with 50,000 rows the main thread wrote for ~0.5 s while the pull
+ * worker, its read-ahead full after 8 pages, and the server waited; then the main thread waited
+ * ~0.4 s while they brought the batch's 17 other pages. Measured on the benchmark's first pull,
+ * alternating on one seeded server: 12.8 / 13.4 / 13.8 s before, 12.0 / 12.4 / 12.4 s after on
+ * SQLite, 14.7 / 13.9 s against 12.7 / 13.1 s on PostgreSQL (2,000 and 8,000 rows no better than
+ * 4,000; docs/sync.md, "Small batches for ids in creation order"). Ids made otherwise (random,
+ * before shared/ids.ts) keep SNAPSHOT_BATCH_ROWS.
+ */
+const ORDERED_SNAPSHOT_BATCH_ROWS = 4_000;
+
+/** Whether every id a pulled page brings was made in creation order (idTime knows it). */
+export function idsInCreationOrder(res: PulledPage): boolean {
+  if (res.cameraRows && !res.cameraRows.creationOrder) return false;
+  for (const c of res.changes) {
+    const id = c.op === 'upsert' ? c.row.id : c.op === 'record' ? c.record.id : null;
+    if (id !== null && idTime(id) === null) return false;
+  }
+  return true;
+}
 
 /**
  * SQLite's page cache while pulling, in KiB (the connection's own, 16 MB in better-sqlite3's
@@ -572,6 +598,7 @@ export class SyncEngine {
     const batch: PageToWrite[] = [];
     let batched = 0;
     let batchStarted = 0;
+    let batchInOrder = true;
     let cursor = this.state.get('cursor') ?? '';
     for (let page = 0; page < 100_000; page++) {
       // Refresh targets wait for the batch to be written (they are read and cleared with a page).
@@ -600,7 +627,11 @@ export class SyncEngine {
         // page's write blocks the loop (it would otherwise leave only after the write).
         for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       }
-      if (!batch.length) batchStarted = Date.now();
+      if (!batch.length) {
+        batchStarted = Date.now();
+        batchInOrder = true;
+      }
+      batchInOrder &&= idsInCreationOrder(res);
       batch.push({ res, cursor, refresh });
       batched += rowsOf(res);
       cursor = res.cursor;
@@ -609,7 +640,10 @@ export class SyncEngine {
         res.snapshot &&
         res.more &&
         refresh.length === 0 &&
-        batched < this.snapshotBatchRows &&
+        batched <
+          (batchInOrder
+            ? Math.min(this.snapshotBatchRows, ORDERED_SNAPSHOT_BATCH_ROWS)
+            : this.snapshotBatchRows) &&
         Date.now() - batchStarted < SNAPSHOT_BATCH_MS;
       if (waits) continue;
       this.writeBatch(batch.splice(0), report, changed);

@@ -13,6 +13,7 @@ import {
   type SqlValue,
 } from '../../../electron/sync/camera-rows';
 import { cameraProfileSchema, deviceInfoSchema } from '../../../shared/cameras';
+import { idTime, uuidV7 } from '../../../shared/ids';
 import { cameraRecordRow, cameraRowRecord, cameraRowSchema } from '../../../shared/sync/protocol';
 import { syncRecordSchema } from '../../../shared/sync/records';
 
@@ -25,7 +26,13 @@ const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
 
 const cameraRecord: fc.Arbitrary<CameraRecord> = fc
   .record({
-    id: fc.uuid(),
+    // Ids in creation order (shared/ids.ts) and ids of other versions, which the packing tells apart.
+    id: fc.oneof(
+      fc.uuid(),
+      fc
+        .tuple(fc.nat(2 ** 47), fc.nat(4095), fc.uint8Array({ minLength: 8, maxLength: 8 }))
+        .map(([ms, counter, random]) => uuidV7(ms, counter, random)),
+    ),
     tenantId: fc.uuid(),
     name: awkward.filter((s) => s.trim().length > 0),
     kind: fc.constantFrom('onvif', 'rtsp', 'pnp'),
@@ -88,7 +95,9 @@ describe('camera rows', () => {
         const rows = unpackCameraRows(moved);
         const values: SqlValue[] = [];
         for (const r of records) pushCameraRow(r, values);
-        expect(rows).toEqual({ values, at });
+        const creationOrder = records.every((r) => idTime(r.id) !== null);
+        expect(packed.creationOrder).toBe(creationOrder);
+        expect(rows).toEqual({ values, at, creationOrder });
         expect(rows.values).toHaveLength(records.length * CAMERA_WIDTH);
         records.forEach((r, i) => expect(cameraRecordOfRow(rows.values, i)).toEqual(r));
         // A record as the protocol's row and back (the server's rows are read this way).
