@@ -65,7 +65,8 @@ export interface CameraRows {
 export interface PackedCameraRows {
   /** The values one after another, in pieces cut between rows (PIECE_CHARS). */
   text: string[];
-  /** Where each value ends in the pieces taken as one text; -1: the value is null. */
+  /** Where each value ends in the pieces taken as one text; NULL_VALUE: the value is null;
+   * SAME_VALUE: the same as the row before's in this column (no text of its own). */
   ends: Int32Array<ArrayBuffer>;
   at: number[];
   /** As CameraRows.creationOrder. */
@@ -74,6 +75,16 @@ export interface PackedCameraRows {
 
 type DeviceInfo = NonNullable<CameraRecord['data']['deviceInfo']>;
 type Profile = CameraRecord['data']['profiles'][number];
+
+/** An end that stands for null. */
+const NULL_VALUE = -1;
+/**
+ * An end that stands for the value of the row before in the same column. Cameras of one customer
+ * share much (kind, model, user name, recording profile, often their profiles' JSON and times):
+ * such a value crosses once, and the main thread cuts it out once, rather than a string for every
+ * row (measured: docs/sync.md, "Repeated values").
+ */
+const SAME_VALUE = -2;
 
 /** Strings JSON.stringify writes as they are: no quote, backslash, control character or surrogate. */
 // eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
@@ -193,13 +204,19 @@ export function packCameraRows(
   let base = 0;
   let k = 0;
   let creationOrder = true;
+  // The row before's values, by column (undefined: none yet).
+  const last: (string | null | undefined)[] = new Array<undefined>(CAMERA_WIDTH);
   const put = (value: string | null) => {
+    const column = k % CAMERA_WIDTH;
     if (value === null) {
-      ends[k++] = -1;
-      return;
+      ends[k++] = NULL_VALUE;
+    } else if (value === last[column]) {
+      ends[k++] = SAME_VALUE;
+    } else {
+      text += value;
+      ends[k++] = base + text.length;
     }
-    text += value;
-    ends[k++] = base + text.length;
+    last[column] = value;
   };
   for (const r of rows) {
     if (text.length >= pieceChars) {
@@ -274,10 +291,16 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   let start = 0;
   for (let k = 0; k < ends.length; k++) {
     const at = ends[k] as number;
-    if (at < 0) {
+    if (at === NULL_VALUE) {
       values[k] = null;
       continue;
     }
+    if (at === SAME_VALUE) {
+      if (k < CAMERA_WIDTH) throw new Error(`packed camera rows: value ${k} repeats no row`);
+      values[k] = values[k - CAMERA_WIDTH] as SqlValue;
+      continue;
+    }
+    if (at < 0) throw new Error(`packed camera rows: value ${k} ends at ${at}`);
     // Rows do not span pieces: a value that ends past this piece is the next piece's first.
     while (at - base > text.length) {
       if (start !== text.length || piece + 1 >= packed.text.length)
@@ -289,10 +312,12 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
     const end = at - base;
     if (end < start) throw new Error(`packed camera rows: value ${k} ends before it starts`);
     const column = k % CAMERA_WIDTH;
-    values[k] =
-      column === CAMERA_ENABLED || column === CAMERA_RECORDING
-        ? Number(text.slice(start, end))
-        : text.slice(start, end);
+    const flag = column === CAMERA_ENABLED || column === CAMERA_RECORDING;
+    if (flag && end - start !== 1) throw new Error(`packed camera rows: value ${k} is not 0 or 1`);
+    values[k] = flag
+      ? // "0" or "1", read without a string of its own.
+        text.charCodeAt(start) - 48
+      : text.slice(start, end);
     start = end;
   }
   const left = packed.text.slice(piece + 1).reduce((n, p) => n + p.length, text.length - start);

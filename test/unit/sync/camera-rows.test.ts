@@ -127,6 +127,25 @@ describe('camera rows', () => {
     expect(() => unpackCameraRows({ ...packed, ends: back })).toThrow(/ends before it starts/);
     // A piece too many.
     expect(() => unpackCameraRows({ ...packed, text: [...packed.text, 'x'] })).toThrow(/left over/);
+    // A repeat in the first row (there is no row before it), an end below the markers.
+    const repeat = new Int32Array(packed.ends);
+    repeat[2] = -2;
+    expect(() => unpackCameraRows({ ...packed, ends: repeat })).toThrow(/repeats no row/);
+    const below = new Int32Array(packed.ends);
+    below[2] = -3;
+    expect(() => unpackCameraRows({ ...packed, ends: below })).toThrow(/ends at -3/);
+  });
+
+  it('send a value the row before has in the same column once', () => {
+    const record = fc.sample(cameraRecord, { numRuns: 1, seed: 7 })[0] as CameraRecord;
+    const twin = { ...record, id: `${record.id.slice(0, -1)}x` };
+    const once = packCameraRows([cameraRecordRow(record)], [0]);
+    const twice = packCameraRows([record, twin].map(cameraRecordRow), [0, 1]);
+    // The second row adds its id alone.
+    expect(twice.text.join('').length).toBe(once.text.join('').length + twin.id.length);
+    const values: SqlValue[] = [];
+    for (const r of [record, twin]) pushCameraRow(r, values);
+    expect(unpackCameraRows(twice).values).toEqual(values);
   });
 });
 
