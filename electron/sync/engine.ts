@@ -63,9 +63,11 @@ const PULL_WAL_PAGES = 8192;
  * A snapshot's pages are written in batches of about this many rows, one transaction each (a page
  * waits for the ones after it until the batch holds this many, or SNAPSHOT_BATCH_MS have passed
  * since its first page arrived). Every commit writes each b-tree page it changed to the WAL, and
- * ids as desktops make them (random UUIDs) land all over their indexes: a page of 2,000 cameras
- * changes most leaves of the id and endpoint indexes of a table that holds 500,000, so a commit a
- * page wrote ~250 times the indexes' size. Measured on the benchmark's first pull (docs/sync.md).
+ * ids as desktops made them before shared/ids.ts (random UUIDs) land all over their indexes: a
+ * page of 2,000 cameras changes most leaves of the id and endpoint indexes of a table that holds
+ * 500,000, so a commit a page wrote ~250 times the indexes' size. Measured on the benchmark's
+ * first pull (docs/sync.md). Pages whose ids all come in creation order go in smaller batches
+ * (ORDERED_SNAPSHOT_BATCH_ROWS).
  */
 const SNAPSHOT_BATCH_ROWS = 50_000;
 const SNAPSHOT_BATCH_MS = 2_000;
