@@ -109,9 +109,10 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'deferred_indexes'")
     .get();
   if (!table) return 0;
+  const wanted = tables ? new Set(namesOf(tables)) : null;
   const deferred = (
     db.prepare('SELECT name, sql FROM deferred_indexes').all() as { name: string; sql: string }[]
-  ).filter((index) => !tables || namesOf(tables).includes(index.name));
+  ).filter((index) => !wanted || wanted.has(index.name));
   if (!deferred.length) return 0;
   db.transaction(() => {
     for (const index of deferred) {

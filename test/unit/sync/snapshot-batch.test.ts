@@ -8,28 +8,8 @@ import { idsInCreationOrder } from '../../../electron/sync/engine';
 import type { CameraRows } from '../../../electron/sync/camera-rows';
 import type { PulledPage } from '../../../electron/sync/transport';
 import { newId } from '../../../shared/ids';
-import type { RowChange, SyncTenant } from '../../../shared/sync/protocol';
-
-const tenant = (id: string): SyncTenant => ({
-  id,
-  kind: 'customer',
-  parentId: 'root',
-  path: `/root/${id}/`,
-  depth: 1,
-  name: `Customer ${id}`,
-  contactPerson: '',
-  email: '',
-  phone: '',
-  address: '',
-  timeZone: 'UTC',
-  notes: '',
-  ownDisabled: false,
-  disabledBy: null,
-  moduleOverrides: {},
-  business: null,
-  createdAt: '2026-12-04T08:00:00.000Z',
-  updatedAt: '2026-12-04T08:00:00.000Z',
-});
+import type { RowChange } from '../../../shared/sync/protocol';
+import { syncTenant as tenant } from '../../support/sync-records';
 
 const page = (changes: RowChange[], cameraRows: CameraRows | null = null): PulledPage => ({
   changes,
