@@ -57,8 +57,8 @@ export interface CameraRows {
   values: SqlValue[];
   /** Where each row's record stood in the page's `changes` (the row-by-row path keeps that order). */
   at: number[];
-  /** Every row's id was made in creation order (shared/ids.ts: a version-7 UUID). */
-  creationOrder: boolean;
+  /** Rows whose id was not made in creation order (shared/ids.ts: not a version-7 UUID). */
+  randomIds: number;
 }
 
 /** Camera rows as they cross from the worker: see the file's comment. */
@@ -69,8 +69,8 @@ export interface PackedCameraRows {
    * SAME_VALUE: the same as the row before's in this column (no text of its own). */
   ends: Int32Array<ArrayBuffer>;
   at: number[];
-  /** As CameraRows.creationOrder. */
-  creationOrder: boolean;
+  /** As CameraRows.randomIds. */
+  randomIds: number;
 }
 
 type DeviceInfo = NonNullable<CameraRecord['data']['deviceInfo']>;
@@ -203,7 +203,7 @@ export function packCameraRows(
   let text = '';
   let base = 0;
   let k = 0;
-  let creationOrder = true;
+  let randomIds = 0;
   // The row before's values, by column (undefined: none yet).
   const last: (string | null | undefined)[] = new Array<undefined>(CAMERA_WIDTH);
   const put = (value: string | null) => {
@@ -227,7 +227,7 @@ export function packCameraRows(
     }
     const enabled = r[8] ? '1' : '0';
     const deviceInfo = r[11];
-    if (creationOrder && idTime(r[0]) === null) creationOrder = false;
+    if (idTime(r[0]) === null) randomIds++;
     put(r[0]); // id
     put(r[1]); // tenantId
     put(r[4]); // name
@@ -251,7 +251,7 @@ export function packCameraRows(
   flatten(text);
   // A last piece of empty values only is left out: they end where the piece before ends.
   if (text.length > 0 || pieces.length === 0) pieces.push(text);
-  return { text: pieces, ends, at, creationOrder };
+  return { text: pieces, ends, at, randomIds };
 }
 
 /**
@@ -323,7 +323,7 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   const left = packed.text.slice(piece + 1).reduce((n, p) => n + p.length, text.length - start);
   if (left > 0 || piece < packed.text.length - 1)
     throw new Error(`packed camera rows: ${left} characters left over`);
-  return { values, at: packed.at, creationOrder: packed.creationOrder };
+  return { values, at: packed.at, randomIds: packed.randomIds };
 }
 
 /**
@@ -338,7 +338,7 @@ export function lazyCameraRows(packed: PackedCameraRows): CameraRows {
   let values: SqlValue[] | null = null;
   return {
     at: packed.at,
-    creationOrder: packed.creationOrder,
+    randomIds: packed.randomIds,
     get values() {
       return (values ??= unpackCameraRows(packed).values);
     },

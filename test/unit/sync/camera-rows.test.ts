@@ -95,9 +95,9 @@ describe('camera rows', () => {
         const rows = unpackCameraRows(moved);
         const values: SqlValue[] = [];
         for (const r of records) pushCameraRow(r, values);
-        const creationOrder = records.every((r) => idTime(r.id) !== null);
-        expect(packed.creationOrder).toBe(creationOrder);
-        expect(rows).toEqual({ values, at, creationOrder });
+        const randomIds = records.filter((r) => idTime(r.id) === null).length;
+        expect(packed.randomIds).toBe(randomIds);
+        expect(rows).toEqual({ values, at, randomIds });
         expect(rows.values).toHaveLength(records.length * CAMERA_WIDTH);
         records.forEach((r, i) => expect(cameraRecordOfRow(rows.values, i)).toEqual(r));
         // A record as the protocol's row and back (the server's rows are read this way).

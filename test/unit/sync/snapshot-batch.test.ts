@@ -1,10 +1,10 @@
 /**
- * Which snapshot pages may go in small batches (electron/sync/engine.ts,
- * ORDERED_SNAPSHOT_BATCH_ROWS): those whose every id was made in creation order.
+ * Which snapshot batches go small (electron/sync/engine.ts, ORDERED_SNAPSHOT_BATCH_ROWS): those
+ * whose ids were made in creation order, all but a few.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { idsInCreationOrder } from '../../../electron/sync/engine';
+import { batchInCreationOrder, randomIdsOf } from '../../../electron/sync/engine';
 import type { CameraRows } from '../../../electron/sync/camera-rows';
 import type { PulledPage } from '../../../electron/sync/transport';
 import { newId } from '../../../shared/ids';
@@ -22,25 +22,26 @@ const page = (changes: RowChange[], cameraRows: CameraRows | null = null): Pulle
   cameraRows,
 });
 
-const rows = (creationOrder: boolean): CameraRows => ({ values: [], at: [], creationOrder });
+const rows = (randomIds: number): CameraRows => ({ values: [], at: [], randomIds });
+const upserts = (ids: string[]): RowChange[] =>
+  ids.map((id) => ({ op: 'upsert', row: tenant(id) }));
 
 describe('snapshot pages in creation order', () => {
-  it('are those whose tenants and cameras all have version-7 ids', () => {
-    const ordered = [newId(), newId(), newId()];
-    expect(idsInCreationOrder(page(ordered.map((id) => ({ op: 'upsert', row: tenant(id) }))))).toBe(
-      true,
-    );
-    expect(idsInCreationOrder(page([], rows(true)))).toBe(true);
+  it('count the ids made otherwise: random, or a name such as the root', () => {
+    expect(randomIdsOf(page(upserts([newId(), newId(), newId()])))).toBe(0);
+    expect(randomIdsOf(page(upserts([newId(), randomUUID(), 'root', newId()])))).toBe(2);
+    // The camera rows as the worker counted them, with the page's other changes.
+    expect(randomIdsOf(page(upserts([randomUUID()]), rows(3)))).toBe(4);
     // Deletes carry no new row.
-    expect(idsInCreationOrder(page([{ op: 'delete', id: 'old-id' }], rows(true)))).toBe(true);
+    expect(randomIdsOf(page([{ op: 'delete', id: 'old-id' }], rows(0)))).toBe(0);
   });
 
-  it('are not those with one id made otherwise (random, or a name)', () => {
-    const mixed = [newId(), randomUUID(), newId()];
-    expect(idsInCreationOrder(page(mixed.map((id) => ({ op: 'upsert', row: tenant(id) }))))).toBe(
-      false,
-    );
-    expect(idsInCreationOrder(page([{ op: 'upsert', row: tenant('bench-int') }]))).toBe(false);
-    expect(idsInCreationOrder(page([], rows(false)))).toBe(false);
+  it('make a batch in creation order while at most one row in a hundred has such an id', () => {
+    // A snapshot's first page: the server's root among 2,000 tenants made by desktops.
+    expect(batchInCreationOrder(2000, 1)).toBe(true);
+    expect(batchInCreationOrder(2000, 20)).toBe(true);
+    expect(batchInCreationOrder(2000, 21)).toBe(false);
+    expect(batchInCreationOrder(1, 1)).toBe(false);
+    expect(batchInCreationOrder(0, 0)).toBe(true);
   });
 });
