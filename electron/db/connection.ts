@@ -35,6 +35,9 @@ export interface OpenedDatabase {
   backupFile: string | null;
 }
 
+/** What the WAL file is cut back to when it starts over (PRAGMA journal_size_limit). */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /**
  * Opens (or creates) the local database: WAL, foreign keys, a quick integrity check, then the
  * pending migrations. All pending migrations run inside one outer transaction (each one in its own
@@ -54,6 +57,10 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a killed process never loses a committed transaction.
     db.pragma('synchronous = NORMAL');
+    // The WAL file shrinks back to this size when it starts over (after a checkpoint of all of it);
+    // without a limit it keeps its largest size, that of a whole first pull (~560 MB in the
+    // benchmark: SyncEngine checkpoints a first pull's WAL once, at its end).
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     // Statement journals (and temporary tables and sorts) in memory. A transaction that writes
     // under savepoints, as every snapshot page of a pull does (electron/sync/bulk.ts), journals

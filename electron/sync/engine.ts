@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { Db } from '../db/connection';
 import { setFirstPullIndexesAside, restoreFirstPullIndexes } from '../db/first-pull-indexes';
 import type { TenancyService } from '../tenancy/service';
@@ -58,6 +59,20 @@ const PULL_PAGE = 2000;
  * checkpointed or not); the default is back once the pull ends.
  */
 const PULL_WAL_PAGES = 8192;
+
+/**
+ * A first pull (a snapshot onto an empty database, written in bulk) asks the checkpoint thread for
+ * nothing until the WAL holds this many bytes, and for one checkpoint of all of it as the pull
+ * ends. Asked after every batch, that thread copied the snapshot from the WAL into the database
+ * file while the pull ran (~1.1–1.5 s of CPU in the benchmark's first pull of ~560 MB), on a
+ * machine whose two cores the pull worker, the server and the main thread already share; once the
+ * pull is done, nothing else needs the CPU. Durability is unchanged (a committed batch is in the
+ * WAL, checkpointed or not); a desktop killed meanwhile replays the WAL when it opens. The writer's
+ * own automatic checkpoint waits for twice this much, and comes back to its usual threshold once
+ * the thread's checkpoint is done (else the writer's next commit would copy the whole WAL itself,
+ * on the main thread). Measured: docs/sync.md, "Checkpoints after a first pull".
+ */
+export const FIRST_PULL_WAL_BYTES = 1024 * 1024 * 1024;
 
 /**
  * A snapshot's pages are written in batches of about this many rows, one transaction each (a page
@@ -162,8 +177,13 @@ export interface SyncEngineOptions {
   log?: (err: unknown) => void;
   /** Pulls are received and checked there, off the main thread (pull-worker-client.ts). */
   pullOffload?: PullOffload;
-  /** Checkpoints the WAL off the main thread after each snapshot page's commit (db/checkpointer.ts). */
-  checkpointer?: { request(): void };
+  /**
+   * Checkpoints the WAL off the main thread after each snapshot batch's commit, and after a first
+   * pull (db/checkpointer.ts).
+   */
+  checkpointer?: { request(): void; settled(): Promise<void>; readonly available: boolean };
+  /** FIRST_PULL_WAL_BYTES (tests make it small). */
+  firstPullWalBytes?: number;
 }
 
 /**
@@ -179,6 +199,14 @@ export class SyncEngine {
   private readonly bulk: SnapshotBulkWriter;
   private bulkSnapshots = true;
   private snapshotBatchRows = SNAPSHOT_BATCH_ROWS;
+  /** The connection's own automatic checkpoint threshold (pulls raise it for their length). */
+  private readonly walAutocheckpoint: number;
+  /** A pull runs (the threshold stays raised). */
+  private pulling = false;
+  /** This pull wrote first-pull batches without asking for a checkpoint (FIRST_PULL_WAL_BYTES). */
+  private checkpointOwed = false;
+  /** The batch being written belongs to a first pull (set by writePage). */
+  private firstPullBatch = false;
   private readonly now: () => Date;
   private clock: HybridClock;
   private tenancy: TenancyService | undefined;
@@ -198,6 +226,7 @@ export class SyncEngine {
     this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
     this.bulk = new SnapshotBulkWriter(db, this.writer);
+    this.walAutocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
     this.now = options.now ?? (() => new Date());
     this.customTransport = options.transport;
     this.clock = this.makeClock();
@@ -589,17 +618,49 @@ export class SyncEngine {
   }
 
   private async pullAll(report: SyncReport): Promise<void> {
-    const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
     const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
-    this.db.pragma(`wal_autocheckpoint = ${Math.max(autocheckpoint, PULL_WAL_PAGES)}`);
+    const checkpointer = this.options.checkpointer;
+    // With the checkpoint thread, the writer's own checkpoint is only the fallback.
+    const walPages = checkpointer?.available
+      ? Math.ceil((2 * this.firstPullWalBytes()) / this.pageSize())
+      : PULL_WAL_PAGES;
+    this.pulling = true;
+    this.checkpointOwed = false;
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(this.walAutocheckpoint, walPages)}`);
     this.db.pragma(`cache_size = -${Math.max(-cacheSize, PULL_CACHE_KIB)}`);
     try {
       await this.pullPages(report);
     } finally {
       // Indexes a first pull set aside are built even when it failed: never aside between syncs.
       restoreFirstPullIndexes(this.db);
-      this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       this.db.pragma(`cache_size = ${cacheSize}`);
+      this.pulling = false;
+      const threshold = () => {
+        if (!this.pulling && this.db.open)
+          this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpoint}`);
+      };
+      if (this.checkpointOwed && checkpointer?.available) {
+        // A first pull's WAL goes to the database file on the checkpoint thread, now.
+        checkpointer.request();
+        void checkpointer.settled().then(threshold);
+      } else threshold();
+    }
+  }
+
+  private firstPullWalBytes(): number {
+    return this.options.firstPullWalBytes ?? FIRST_PULL_WAL_BYTES;
+  }
+
+  private pageSize(): number {
+    return this.db.pragma('page_size', { simple: true }) as number;
+  }
+
+  /** The WAL file's size (0 when there is none). */
+  private walBytes(): number {
+    try {
+      return fs.statSync(`${this.db.name}-wal`).size;
+    } catch {
+      return 0;
     }
   }
 
@@ -688,12 +749,19 @@ export class SyncEngine {
   /** Writes pulled pages in one transaction. */
   private writeBatch(pages: PageToWrite[], report: SyncReport, changed: Set<string>): void {
     const snapshot = pages.some((p) => p.res.snapshot);
+    this.firstPullBatch = false;
     this.db.transaction(() => {
       // Each page's rows can go once it is written (the batch no longer holds them).
       for (let p = pages.shift(); p; p = pages.shift()) this.writePage(p, report, changed);
     })();
-    // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints.
-    if (snapshot) this.options.checkpointer?.request();
+    // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints. A
+    // first pull's WAL waits for the pull's end, up to FIRST_PULL_WAL_BYTES.
+    if (!snapshot) return;
+    if (this.firstPullBatch && this.walBytes() < this.firstPullWalBytes()) {
+      this.checkpointOwed = true;
+      return;
+    }
+    this.options.checkpointer?.request();
   }
 
   /** Writes one pulled page (inside the caller's transaction) and moves the cursor past it. */
@@ -716,6 +784,7 @@ export class SyncEngine {
     // Onto an empty database, indexes keyed at random wait (first-pull-indexes): the tenants'
     // until the records begin (a snapshot brings its tenants first), the cameras' to the end.
     if (res.snapshot && !tracked && this.bulkSnapshots) {
+      this.firstPullBatch = true;
       const records = res.cameraRows !== null || res.changes.some((c) => c.op === 'record');
       if (records) restoreFirstPullIndexes(this.db, ['tenants']);
       setFirstPullIndexesAside(this.db, records ? ['cameras'] : ['tenants', 'cameras']);
