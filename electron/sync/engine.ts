@@ -205,6 +205,10 @@ export class SyncEngine {
   private pulling = false;
   /** This pull wrote first-pull batches without asking for a checkpoint (FIRST_PULL_WAL_BYTES). */
   private checkpointOwed = false;
+  /** A first pull's WAL is with the checkpoint thread (the threshold stays raised until it is done). */
+  private walHandedOver = false;
+  /** Counts the hand-overs: only the last one's checkpoint brings the threshold back. */
+  private walHandovers = 0;
   /** The batch being written belongs to a first pull (set by writePage). */
   private firstPullBatch = false;
   private readonly now: () => Date;
@@ -635,16 +639,26 @@ export class SyncEngine {
       restoreFirstPullIndexes(this.db);
       this.db.pragma(`cache_size = ${cacheSize}`);
       this.pulling = false;
-      const threshold = () => {
-        if (!this.pulling && this.db.open)
-          this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpoint}`);
-      };
       if (this.checkpointOwed && checkpointer?.available) {
-        // A first pull's WAL goes to the database file on the checkpoint thread, now.
+        // A first pull's WAL goes to the database file on the checkpoint thread, now. Until that
+        // is done, the writer's threshold stays raised, also through the syncs that follow (its
+        // own checkpoint would sync and copy the whole WAL on the main thread).
+        const handedOver = ++this.walHandovers;
         checkpointer.request();
-        void checkpointer.settled().then(threshold);
-      } else threshold();
+        void checkpointer.settled().then(() => {
+          if (handedOver !== this.walHandovers) return;
+          this.walHandedOver = false;
+          this.restoreWalThreshold();
+        });
+        this.walHandedOver = true;
+      } else this.restoreWalThreshold();
     }
+  }
+
+  /** The writer's own checkpoint threshold back, unless a pull runs or a first pull's WAL is with the thread. */
+  private restoreWalThreshold(): void {
+    if (!this.pulling && !this.walHandedOver && this.db.open)
+      this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpoint}`);
   }
 
   private firstPullWalBytes(): number {
