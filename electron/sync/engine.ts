@@ -72,7 +72,7 @@ const PULL_WAL_PAGES = 8192;
  * the thread's checkpoint is done (else the writer's next commit would copy the whole WAL itself,
  * on the main thread). Measured: docs/sync.md, "Checkpoints after a first pull".
  */
-export const FIRST_PULL_WAL_BYTES = 1024 * 1024 * 1024;
+const FIRST_PULL_WAL_BYTES = 1024 * 1024 * 1024;
 
 /**
  * A snapshot's pages are written in batches of about this many rows, one transaction each (a page
