@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Removes each test file's temporary folders once it is done (test/support/cleanup.ts).
+    setupFiles: ['test/support/cleanup.ts'],
   },
 });

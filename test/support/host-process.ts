@@ -16,8 +16,31 @@ export interface HostProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The folders tempDataDir made in this process: removed when it ends. */
+const madeDirs: string[] = [];
+
+/**
+ * A fresh folder in the system's temporary directory, removed after the test file (vitest:
+ * test/support/cleanup.ts) or when this process ends (a test run otherwise left ~1.7 GB of
+ * desktops' databases in /tmp). A process started on it and still running then keeps what it has
+ * open; the folder's name is gone.
+ */
 export function tempDataDir(prefix = 'vms-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (madeDirs.length === 0) process.once('exit', removeTempDataDirs);
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes the folders tempDataDir made so far. */
+export function removeTempDataDirs(): void {
+  for (const dir of madeDirs.splice(0)) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A process still writing there (a test's child not yet gone): the folder stays.
+    }
+  }
 }
 
 /** Starts the built browser host as a real process and waits for its "Open …" line. */
