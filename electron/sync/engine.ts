@@ -205,12 +205,11 @@ export class SyncEngine {
   private pulling = false;
   /** This pull wrote first-pull batches without asking for a checkpoint (FIRST_PULL_WAL_BYTES). */
   private checkpointOwed = false;
-  /** A first pull's WAL is with the checkpoint thread (the threshold stays raised until it is done). */
-  private walHandedOver = false;
-  /** Counts the hand-overs: only the last one's checkpoint brings the threshold back. */
-  private walHandovers = 0;
-  /** The batch being written belongs to a first pull (set by writePage). */
-  private firstPullBatch = false;
+  /**
+   * A first pull's WAL is with the checkpoint thread (the threshold stays raised until it is done);
+   * only the last hand-over's checkpoint brings the threshold back.
+   */
+  private walHandover: object | null = null;
   private readonly now: () => Date;
   private clock: HybridClock;
   private tenancy: TenancyService | undefined;
@@ -643,21 +642,21 @@ export class SyncEngine {
         // A first pull's WAL goes to the database file on the checkpoint thread, now. Until that
         // is done, the writer's threshold stays raised, also through the syncs that follow (its
         // own checkpoint would sync and copy the whole WAL on the main thread).
-        const handedOver = ++this.walHandovers;
+        const handover = {};
+        this.walHandover = handover;
         checkpointer.request();
         void checkpointer.settled().then(() => {
-          if (handedOver !== this.walHandovers) return;
-          this.walHandedOver = false;
+          if (this.walHandover !== handover) return;
+          this.walHandover = null;
           this.restoreWalThreshold();
         });
-        this.walHandedOver = true;
       } else this.restoreWalThreshold();
     }
   }
 
   /** The writer's own checkpoint threshold back, unless a pull runs or a first pull's WAL is with the thread. */
   private restoreWalThreshold(): void {
-    if (!this.pulling && !this.walHandedOver && this.db.open)
+    if (!this.pulling && this.walHandover === null && this.db.open)
       this.db.pragma(`wal_autocheckpoint = ${this.walAutocheckpoint}`);
   }
 
@@ -763,27 +762,31 @@ export class SyncEngine {
   /** Writes pulled pages in one transaction. */
   private writeBatch(pages: PageToWrite[], report: SyncReport, changed: Set<string>): void {
     const snapshot = pages.some((p) => p.res.snapshot);
-    this.firstPullBatch = false;
+    let firstPull = false;
     this.db.transaction(() => {
       // Each page's rows can go once it is written (the batch no longer holds them).
-      for (let p = pages.shift(); p; p = pages.shift()) this.writePage(p, report, changed);
+      for (let p = pages.shift(); p; p = pages.shift())
+        firstPull = this.writePage(p, report, changed) || firstPull;
     })();
     // A snapshot writes in bulk; smaller pulls leave the WAL to the writer's own checkpoints. A
     // first pull's WAL waits for the pull's end, up to FIRST_PULL_WAL_BYTES.
     if (!snapshot) return;
-    if (this.firstPullBatch && this.walBytes() < this.firstPullWalBytes()) {
+    if (firstPull && this.walBytes() < this.firstPullWalBytes()) {
       this.checkpointOwed = true;
       return;
     }
     this.options.checkpointer?.request();
   }
 
-  /** Writes one pulled page (inside the caller's transaction) and moves the cursor past it. */
+  /**
+   * Writes one pulled page (inside the caller's transaction) and moves the cursor past it. Answers
+   * whether the page belongs to a first pull (a snapshot onto an empty database, in bulk).
+   */
   private writePage(
     { res, cursor, refresh }: PageToWrite,
     report: SyncReport,
     changed: Set<string>,
-  ): void {
+  ): boolean {
     // The server's clock, kept with the page (a commit of its own per page before).
     this.receive(res.serverHlc);
     // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
@@ -797,8 +800,8 @@ export class SyncEngine {
     const tracked = this.state.get('snapshotOntoEmpty') === null;
     // Onto an empty database, indexes keyed at random wait (first-pull-indexes): the tenants'
     // until the records begin (a snapshot brings its tenants first), the cameras' to the end.
-    if (res.snapshot && !tracked && this.bulkSnapshots) {
-      this.firstPullBatch = true;
+    const firstPull = res.snapshot && !tracked && this.bulkSnapshots;
+    if (firstPull) {
       const records = res.cameraRows !== null || res.changes.some((c) => c.op === 'record');
       if (records) restoreFirstPullIndexes(this.db, ['tenants']);
       setFirstPullIndexesAside(this.db, records ? ['cameras'] : ['tenants', 'cameras']);
@@ -835,6 +838,7 @@ export class SyncEngine {
       );
     this.state.setJson('refresh', left.length ? left : null);
     this.state.set('cursor', res.cursor);
+    return firstPull;
   }
 
   /** Whether this desktop holds tenants (besides its root) or records a snapshot could leave out. */

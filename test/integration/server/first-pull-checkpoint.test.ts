@@ -21,12 +21,13 @@ import { ADMIN, startTestServer, type TestServer } from './support';
 const CUSTOMERS = 16;
 const CAMERAS_PER_CUSTOMER = 3;
 
-/** What the engine asked of the checkpoint thread: the WAL's size at each request, in order. */
+/** A desktop's engine, its database file and its checkpoint thread, as desktop() makes them. */
 interface Desktop {
   db: Db;
   file: string;
   engine: SyncEngine;
   checkpointer: WalCheckpointer;
+  /** What the engine asked of the checkpoint thread: the WAL's size at each request, in order. */
   requests: number[];
   /** The database file's size as each page was asked for. */
   fileSizes: number[];
