@@ -1,4 +1,4 @@
-import { cameraRowTextSql, recordChangeTextSql } from '../sync/records';
+import { cameraFrameSql, cameraRowTextSql, recordChangeTextSql } from '../sync/records';
 import type { SqlDb } from './sql';
 
 /**
@@ -26,7 +26,9 @@ import type { SqlDb } from './sql';
  *   what a snapshot sends to a desktop that reads rows) and a null `change_json` (an older
  *   desktop's snapshot builds a camera's object form from its columns). A trigger of a server
  *   from before rows writes `change_json` for a camera too, and leaves its `row_json` stale:
- *   a row is only trusted while `change_json` is null (server/sync/records.ts).
+ *   a row is only trusted while `change_json` is null (server/sync/records.ts). A camera also has
+ *   its frame (`frame_lengths`, `frame_text`: shared/sync/frames.ts, what a snapshot sends to a
+ *   desktop that reads frames), written by the same triggers and trusted by the same rule.
  * - record_tombstones: deleted records (a delete beats an edit; a deleted id never comes back).
  * - mutation_results: every mutation ever pushed, by (client, mutation id): the idempotency record.
  */
@@ -122,6 +124,8 @@ CREATE TABLE IF NOT EXISTS records (
   updated_at TEXT NOT NULL,
   change_json TEXT,
   row_json TEXT,
+  frame_lengths TEXT,
+  frame_text TEXT,
   PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS records_path ON records(path, kind, id);
@@ -143,6 +147,8 @@ const ADDED_COLUMNS: { table: string; column: string; type: string }[] = [
   { table: 'change_log', column: 'record_id', type: 'TEXT' },
   { table: 'records', column: 'change_json', type: 'TEXT' },
   { table: 'records', column: 'row_json', type: 'TEXT' },
+  { table: 'records', column: 'frame_lengths', type: 'TEXT' },
+  { table: 'records', column: 'frame_text', type: 'TEXT' },
 ];
 
 /** The columns a record's change JSON is made of (recordChangeTextSql). */
@@ -157,13 +163,15 @@ const CHANGE_JSON_SOURCES = 'kind, id, tenant_id, data, created_at, updated_at';
 const PG_TOAST_TUPLE_TARGET = 8160;
 
 /**
- * The triggers that keep `records.change_json` and `records.row_json` (see schemaSql) equal to
- * the record: on PostgreSQL, a row trigger sets them before the row is written; on SQLite, where a
- * trigger cannot change the row being written, an update of the row just written.
+ * The triggers that keep `records.change_json`, `records.row_json` and a camera's frame (see
+ * schemaSql) equal to the record: on PostgreSQL, a row trigger sets them before the row is
+ * written; on SQLite, where a trigger cannot change the row being written, an update of the row
+ * just written.
  */
 function changeJsonTriggersSql(dialect: SqlDb['dialect']): string {
   const json = recordChangeTextSql(dialect, 'NEW.');
-  if (dialect === 'postgres')
+  if (dialect === 'postgres') {
+    const frame = cameraFrameSql(dialect, 'NEW.', 'd');
     return `
 ALTER TABLE records SET (toast_tuple_target = ${PG_TOAST_TUPLE_TARGET});
 CREATE OR REPLACE FUNCTION records_change_json() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -173,10 +181,14 @@ BEGIN
   IF NEW.kind = 'camera' THEN
     d := NEW.data::json;
     NEW.row_json := ${cameraRowTextSql(dialect, 'NEW.', 'd')};
+    NEW.frame_lengths := ${frame.lengths};
+    NEW.frame_text := ${frame.text};
     NEW.change_json := NULL;
   ELSE
     NEW.change_json := ${json};
     NEW.row_json := NULL;
+    NEW.frame_lengths := NULL;
+    NEW.frame_text := NULL;
   END IF;
   RETURN NEW;
 END $$;
@@ -184,8 +196,12 @@ CREATE OR REPLACE TRIGGER records_change_json
   BEFORE INSERT OR UPDATE OF ${CHANGE_JSON_SOURCES} ON records
   FOR EACH ROW EXECUTE FUNCTION records_change_json();
 `;
+  }
+  const frame = cameraFrameSql(dialect, 'NEW.');
   const set = `change_json = CASE WHEN NEW.kind = 'camera' THEN NULL ELSE ${json} END,
-    row_json = CASE WHEN NEW.kind = 'camera' THEN ${cameraRowTextSql(dialect, 'NEW.')} END`;
+    row_json = CASE WHEN NEW.kind = 'camera' THEN ${cameraRowTextSql(dialect, 'NEW.')} END,
+    frame_lengths = CASE WHEN NEW.kind = 'camera' THEN ${frame.lengths} END,
+    frame_text = CASE WHEN NEW.kind = 'camera' THEN ${frame.text} END`;
   return `
 DROP TRIGGER IF EXISTS records_change_json_insert;
 DROP TRIGGER IF EXISTS records_change_json_update;
@@ -200,7 +216,7 @@ END;
 }
 
 /**
- * Whether the database has this version's triggers (the ones that write camera rows) and, on
+ * Whether the database has this version's triggers (the ones that write camera frames) and, on
  * PostgreSQL, the storage setting already: then a start changes nothing in the catalog and takes
  * no lock on `records` (servers behind a load balancer start while others serve).
  */
@@ -212,25 +228,27 @@ async function changeJsonTriggersPresent(db: SqlDb): Promise<boolean> {
            WHERE t.tgname = 'records_change_json' AND c.oid = 'records'::regclass
              AND ? = ANY (c.reloptions)
              AND EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regproc('records_change_json')
-                         AND p.prosrc LIKE '%row_json%')`,
+                         AND p.prosrc LIKE '%frame_text%')`,
           [`toast_tuple_target=${PG_TOAST_TUPLE_TARGET}`],
         )
       : await db.get(
           `SELECT 1 AS one FROM sqlite_master WHERE type = 'trigger'
-           AND name = 'records_change_json_update' AND sql LIKE '%row_json%'`,
+           AND name = 'records_change_json_update' AND sql LIKE '%frame_text%'`,
         );
   return row !== undefined;
 }
 
 const CHANGE_JSON_FILLED = 'records.change_json filled';
 const ROW_JSON_FILLED = 'records.row_json filled';
+const FRAME_TEXT_FILLED = 'records.frame_text filled';
 
 /**
  * Fills what the triggers write for the records written before them, once each (a database the
  * triggers have always watched has nothing to fill): in one transaction with the mark that says
  * it is done, so a server stopped halfway fills them on its next start. `change_json` of the
- * records other than cameras; a camera's row (and its `change_json` cleared) by the trigger
- * itself, which an update of `data` sets off.
+ * records other than cameras; a camera's row, then its frame (and its `change_json` cleared) by
+ * the trigger itself, which an update of `data` sets off. A database that had rows before frames
+ * fills only the frames: its rows' mark is there already.
  */
 async function fillChangeJson(db: SqlDb): Promise<void> {
   const fills = [
@@ -243,6 +261,11 @@ async function fillChangeJson(db: SqlDb): Promise<void> {
       mark: ROW_JSON_FILLED,
       sql: `UPDATE records SET data = data
             WHERE kind = 'camera' AND (row_json IS NULL OR change_json IS NOT NULL)`,
+    },
+    {
+      mark: FRAME_TEXT_FILLED,
+      sql: `UPDATE records SET data = data
+            WHERE kind = 'camera' AND (frame_text IS NULL OR change_json IS NOT NULL)`,
     },
   ];
   for (const { mark, sql } of fills) {

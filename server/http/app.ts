@@ -12,7 +12,7 @@ import {
 import { AccountService, type Principal, type UserDirectory } from '../auth/accounts';
 import { RateLimiter } from '../auth/rate-limit';
 import type { SqlDb } from '../db/sql';
-import { pullReplyJson, SyncService } from '../sync/service';
+import { pullReplyBody, SyncService } from '../sync/service';
 import { RateLimitedError, errorHandler, zodError } from './errors';
 
 export interface ServerOptions {
@@ -126,8 +126,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         req.body as z.output<typeof pullRequestSchema>,
       );
       if (pulled.more) reply.header(PULL_NEXT_HEADER, encodeURIComponent(pulled.cursor));
-      // Written out here: records' stored JSON goes out as it is (pullReplyJson).
-      return reply.type('application/json; charset=utf-8').send(pullReplyJson(pulled));
+      // Written out here: records' stored JSON and cameras' frames go out as they are
+      // (pullReplyBody), as JSON or, when the answer holds frames, framed.
+      const { body, contentType } = pullReplyBody(pulled);
+      return reply.type(contentType).send(body);
     });
   });
 

@@ -125,6 +125,87 @@ function storedCameraRowSql(dialect: 'sqlite' | 'postgres'): string {
 }
 
 /**
+ * A camera's frame (shared/sync/frames.ts) as two SQL expressions over a records row (`row`
+ * prefixes the columns: `NEW.` in a trigger; `data` is the row's `data` read as JSON, as for
+ * cameraRowTextSql): `lengths`, each value's length in UTF-8 bytes (-1 for null) in
+ * CAMERA_ROW_FIELDS order, separated by commas; `text`, the values that are not null, one after
+ * another. A string goes in as its value (`->>`, unescaped: the frame carries no JSON around it);
+ * `enabled` as "1" or "0"; `deviceInfo` and `profiles` as the JSON they are. `->` would answer a
+ * JSON null as the text `null`, so a device info that is not an object is null (the schema allows
+ * an object or null). The triggers of server/db/schema.ts store both, so a snapshot joins stored
+ * texts here too.
+ *
+ * On SQLite, a text whose JSON holds a lone surrogate (`\ud800`: JSON.stringify escapes it, and
+ * zod lets it through) has no frame: SQLite would unescape it into bytes that are not UTF-8, which
+ * a desktop decodes into other characters; such a camera's run goes out as rows. (PostgreSQL
+ * refuses to unescape it, or a NUL, at all: `json` reading such a text fails in the trigger, the
+ * camera's row included.) On PostgreSQL a length is that of the value converted to UTF-8, which
+ * is what the desktop receives whatever the database's encoding.
+ */
+export function cameraFrameSql(
+  dialect: 'sqlite' | 'postgres',
+  row = '',
+  data = dialect === 'sqlite' ? `${row}data` : `(${row}data::json)`,
+): { lengths: string; text: string } {
+  const columns = ['id', 'tenant_id', 'created_at', 'updated_at'].map((c) => `${row}${c}`);
+  const sqlite = dialect === 'sqlite';
+  const field = (f: (typeof CAMERA_ROW_FIELDS)[number]): string => {
+    switch (f) {
+      case 'enabled':
+        return sqlite
+          ? `CASE WHEN ${data} ->> '$.enabled' THEN '1' ELSE '0' END`
+          : `CASE WHEN (${data} ->> 'enabled')::boolean THEN '1' ELSE '0' END`;
+      case 'deviceInfo':
+        return sqlite
+          ? `CASE WHEN json_type(${data}, '$.deviceInfo') = 'object' THEN ${data} -> '$.deviceInfo' END`
+          : `CASE WHEN json_typeof(${data} -> 'deviceInfo') = 'object' THEN (${data} -> 'deviceInfo')::text END`;
+      case 'profiles':
+        return sqlite ? `${data} -> '$.profiles'` : `(${data} -> 'profiles')::text`;
+      default:
+        return sqlite ? `${data} ->> '$.${f}'` : `${data} ->> '${f}'`;
+    }
+  };
+  const values = [...columns, ...CAMERA_ROW_FIELDS.slice(columns.length).map(field)];
+  if (!sqlite)
+    return {
+      lengths: `concat_ws(',', ${values
+        .map((v) => `COALESCE(octet_length(convert_to(${v}, 'UTF8')), -1)`)
+        .join(', ')})`,
+      text: `concat(${values.join(', ')})`,
+    };
+  const framable = (expr: string) =>
+    `CASE WHEN ${data} NOT GLOB '*\\u[dD][89abcdefABCDEF]*' THEN ${expr} END`;
+  return {
+    lengths: framable(values.map((v) => `COALESCE(octet_length(${v}), -1)`).join(" || ',' || ")),
+    text: framable(values.map((v) => `COALESCE(${v}, '')`).join(' || ')),
+  };
+}
+
+/**
+ * Whether a camera's stored frame may be sent: the same rule as its row (storedCameraRowSql), and
+ * both halves present (a database upgraded halfway, or a lone surrogate on SQLite, leaves them
+ * null).
+ */
+const FRAME_TRUSTED =
+  'change_json IS NULL AND frame_text IS NOT NULL AND frame_lengths IS NOT NULL';
+
+/**
+ * What a snapshot reads of a page's cameras to send them as one frame, over the run's rows. On
+ * SQLite one row for the run: the cameras (`n`), those with a frame to trust (`framed`), and their
+ * lengths and texts joined by the database (`lengths` by commas, `text` end to end) as BLOBs, in
+ * the order the rows are read (along records_path, as recordRunSql's). On PostgreSQL a row per
+ * camera (`lengths`, `text`, `trusted`), joined by the caller (joinedUtf8, utf8Concat), for the
+ * reason recordRunSql gives.
+ */
+export function cameraFrameRunSql(dialect: 'sqlite' | 'postgres'): string {
+  if (dialect === 'postgres')
+    return `frame_lengths AS lengths, frame_text AS text, (${FRAME_TRUSTED}) AS trusted`;
+  return `COUNT(*) AS n, SUM(CASE WHEN ${FRAME_TRUSTED} THEN 1 ELSE 0 END) AS framed,
+    CAST(group_concat(frame_lengths, ',') AS BLOB) AS lengths,
+    CAST(group_concat(frame_text, '') AS BLOB) AS text`;
+}
+
+/**
  * A run of a snapshot page (the records of one kind in its range) as one text in the answer: the
  * records' stored texts (`text`, per row) joined by commas, inside one `cameraRows` change for
  * camera rows. On SQLite the database joins them (`group_concat`, handed back as a BLOB: one value
@@ -151,17 +232,23 @@ export function recordRunSql(
 }
 
 /**
- * The parts (texts as UTF-8, buffers as they are) written once into one buffer of their size:
+ * The parts (texts as UTF-8, bytes as they are) written once into one buffer of their size:
  * joining a page's texts into one string and encoding the ~1.3 MB result took ~5 s of the
  * server's CPU in a first pull's 250 camera pages (profiled), the join and Buffer.from about half
- * each. A pull's answer (pullReplyJson) and a run of stored texts (joinedUtf8) are written so.
+ * each. A pull's answer (pullReplyBody) and a run of stored texts (joinedUtf8) are written so.
  */
-export function utf8Concat(parts: readonly (string | Buffer)[]): Buffer {
+export function utf8Concat(parts: readonly (string | Uint8Array)[]): Buffer {
   let size = 0;
   for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  for (const p of parts) {
+    if (typeof p === 'string') at += out.write(p, at);
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
   if (at !== size) throw new Error(`utf8Concat: wrote ${at} of ${size} bytes`);
   return out;
 }

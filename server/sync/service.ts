@@ -24,6 +24,15 @@ import { subtreeHi, tenantChangeJsonSql, toSyncTenant, type ServerTenant } from 
 import { RECORD_KINDS, type RecordKind } from '../../shared/sync/records';
 import { CAMERA_ROWS_FORMAT } from '../../shared/sync/protocol';
 import {
+  CAMERA_FRAME_OP,
+  CAMERA_FRAMES_FORMAT,
+  FRAMED_CONTENT_TYPE,
+  framedParts,
+  type CameraFrameChange,
+} from '../../shared/sync/frames';
+import {
+  cameraFrameRunSql,
+  joinedUtf8,
   recordChangeJson,
   recordChangeJsonSql,
   recordRunSql,
@@ -57,29 +66,59 @@ interface RecordRunOut {
   kind: RecordKind;
   json: string | Buffer;
 }
+/**
+ * The cameras of a snapshot page as one frame (shared/sync/frames.ts): `rows` cameras, their
+ * lengths and their text as the database stored them (cameraFrameRunSql). `kind` places the run
+ * among the page's runs; it is not part of the change a desktop receives (pullReplyBody).
+ */
+interface CameraFrameOut {
+  op: typeof CAMERA_FRAME_OP;
+  kind: 'camera';
+  rows: number;
+  lengths: Buffer;
+  text: Buffer;
+}
 /** A tenant of a snapshot page, as JSON built by the database (tenantChangeJsonSql). */
 type TenantChangeOut =
   | Exclude<RowChange, { op: 'record' | 'recordDelete' }>
   | { op: 'upsert'; json: string | Buffer; depth: number; path: string };
-export type ChangeOut = TenantChangeOut | RecordChangeOut | RecordRunOut;
+export type ChangeOut = TenantChangeOut | RecordChangeOut | RecordRunOut | CameraFrameOut;
 
-/** A pull's answer before it is written out: a PullResponse (see pullReplyJson). */
+/** A pull's answer before it is written out: a PullResponse (see pullReplyBody). */
 export type PullReply = Omit<PullResponse, 'changes'> & { changes: ChangeOut[] };
 
+/** The content type of a pull's answer without frames. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /**
- * The body of a pull's answer, in the shape of PullResponse (shared/sync/protocol.ts), as UTF-8
- * bytes written once into one buffer (utf8Concat): the records' JSON goes in as it came from the
- * database, without a string in between.
+ * The body of a pull's answer and its content type. Its JSON is in the shape of PullResponse
+ * (shared/sync/protocol.ts), as UTF-8 bytes written once into one buffer (utf8Concat): the
+ * records' JSON goes in as it came from the database, without a string in between. An answer
+ * with camera frames is framed (FRAMED_CONTENT_TYPE): the JSON's length, the JSON, where each
+ * frame is a `cameraFrame` change that says its size, then the frames' bytes in the order of
+ * those changes. Only a pull that lists CAMERA_FRAMES_FORMAT gets frames (SyncService.pull).
  */
-export function pullReplyJson(reply: PullReply): Buffer {
+export function pullReplyBody(reply: PullReply): { body: Buffer; contentType: string } {
   const { changes, ...rest } = reply;
   const parts: (string | Buffer)[] = ['{"changes":['];
+  const frames: Buffer[] = [];
   changes.forEach((c, i) => {
     if (i > 0) parts.push(',');
-    parts.push('json' in c ? c.json : JSON.stringify(c));
+    if (c.op === CAMERA_FRAME_OP) {
+      const change: CameraFrameChange = {
+        op: c.op,
+        rows: c.rows,
+        lengthBytes: c.lengths.length,
+        textBytes: c.text.length,
+      };
+      parts.push(JSON.stringify(change));
+      frames.push(c.lengths, c.text);
+    } else parts.push('json' in c ? c.json : JSON.stringify(c));
   });
   parts.push(`],${JSON.stringify(rest).slice(1)}`);
-  return utf8Concat(parts);
+  const json = utf8Concat(parts);
+  if (frames.length === 0) return { body: json, contentType: JSON_CONTENT_TYPE };
+  return { body: utf8Concat(framedParts(json, frames)), contentType: FRAMED_CONTENT_TYPE };
 }
 
 export interface SyncOptions {
@@ -439,14 +478,16 @@ export class SyncService {
    * reads half a million), and no sort: each run is read along the records_path index. The page is the `limit` records after
    * `after` in (path, kind, id) order, as recordPage's; its last record is found first, on that
    * index alone. Answers the runs and, when the page is full, its last record. With `cameraRows`
-   * (the pull lists CAMERA_ROWS_FORMAT), the cameras' run is one change of their stored rows.
+   * (the pull lists CAMERA_ROWS_FORMAT), the cameras' run is one change of their stored rows; with
+   * `cameraFrames` (CAMERA_FRAMES_FORMAT), one frame of their stored frames, when every camera of
+   * the run has one to trust (otherwise the run goes out as rows or objects, as without it).
    */
   private async recordRuns(
     scope: string,
     after: RecordPosition | null,
     limit: number,
-    cameraRows: boolean,
-  ): Promise<{ runs: RecordRunOut[]; last: RecordPosition | null }> {
+    formats: { cameraRows: boolean; cameraFrames: boolean },
+  ): Promise<{ runs: (RecordRunOut | CameraFrameOut)[]; last: RecordPosition | null }> {
     const from = recordsFrom(scope, after);
     const last = await this.db.get<RecordPosition>(
       `SELECT path, kind, id FROM records WHERE ${from.sql} AND path < ?
@@ -463,11 +504,19 @@ export class SyncService {
       : { sql: 'path < ?', params: [subtreeHi(scope)] };
     // `+kind` on SQLite: the range on records_path, not the primary key's (kind, id) b-tree.
     const kind = this.db.dialect === 'sqlite' ? '+kind' : 'kind';
-    const runs: RecordRunOut[] = [];
+    const runs: (RecordRunOut | CameraFrameOut)[] = [];
     const where = `${from.sql} AND ${to.sql} AND ${kind} = ?`;
     for (const k of RECORD_KINDS) {
       const params = [...from.params, ...to.params, k];
-      const run = recordRunSql(this.db.dialect, k === 'camera' && cameraRows);
+      if (k === 'camera' && formats.cameraFrames) {
+        const frame = await this.cameraFrame(where, params);
+        if (frame === 'empty') continue;
+        if (frame !== 'untrusted') {
+          runs.push(frame);
+          continue;
+        }
+      }
+      const run = recordRunSql(this.db.dialect, k === 'camera' && formats.cameraRows);
       let json: string | Buffer | null = null;
       if (run.join === null) {
         // One value per run: the texts joined by the database.
@@ -487,6 +536,52 @@ export class SyncService {
       if (json !== null) runs.push({ op: 'records', kind: k, json });
     }
     return { runs, last: last ?? null };
+  }
+
+  /**
+   * The cameras of a snapshot page's run (`where`, as recordRuns reads them: along records_path)
+   * as one frame of their stored frames; 'empty' when the run has no camera, 'untrusted' when one
+   * of them has no frame to trust (written by a server of an older version, or one the database
+   * could not make: see cameraFrameSql), and the run goes out as before.
+   */
+  private async cameraFrame(
+    where: string,
+    params: readonly SqlValue[],
+  ): Promise<CameraFrameOut | 'empty' | 'untrusted'> {
+    const select = cameraFrameRunSql(this.db.dialect);
+    if (this.db.dialect === 'sqlite') {
+      // One row for the run: the texts joined by the database, and whether all of them count.
+      const row = await this.db.get<{
+        n: number;
+        framed: number | null;
+        lengths: Buffer | null;
+        text: Buffer | null;
+      }>(`SELECT ${select} FROM records WHERE ${where}`, params);
+      const rows = Number(row?.n ?? 0);
+      if (rows === 0) return 'empty';
+      if (Number(row?.framed) !== rows || !row?.lengths || !row.text) return 'untrusted';
+      return { op: CAMERA_FRAME_OP, kind: 'camera', rows, lengths: row.lengths, text: row.text };
+    }
+    const rows = await this.db.all<{
+      lengths: string | null;
+      text: string | null;
+      trusted: boolean;
+    }>(`SELECT ${select} FROM records WHERE ${where} ORDER BY path, kind, id`, params);
+    if (rows.length === 0) return 'empty';
+    const lengths: string[] = [];
+    const texts: string[] = [];
+    for (const r of rows) {
+      if (!r.trusted || r.lengths === null || r.text === null) return 'untrusted';
+      lengths.push(r.lengths);
+      texts.push(r.text);
+    }
+    return {
+      op: CAMERA_FRAME_OP,
+      kind: 'camera',
+      rows: rows.length,
+      lengths: joinedUtf8('', lengths, ''),
+      text: utf8Concat(texts),
+    };
   }
 
   async pull(
@@ -522,7 +617,7 @@ export class SyncService {
       );
     };
     const recordChanges = new Map<string, RecordChangeOut>();
-    const recordRuns: RecordRunOut[] = [];
+    const recordRuns: (RecordRunOut | CameraFrameOut)[] = [];
     const putRecord = (kind: RecordKind, id: string, row: SyncRecordRow | undefined) => {
       recordChanges.set(
         recordLogKey(kind, id),
@@ -582,8 +677,10 @@ export class SyncService {
       if (inRecords && req.refresh.length === 0 && !hideSecrets) {
         // The usual page (nothing to re-read that could repeat one of its records, no user's
         // record to write without its password hash): the records as runs.
-        const cameraRows = req.formats?.includes(CAMERA_ROWS_FORMAT) ?? false;
-        const { runs, last } = await this.recordRuns(scope, recordsAfter, room, cameraRows);
+        const { runs, last } = await this.recordRuns(scope, recordsAfter, room, {
+          cameraRows: req.formats?.includes(CAMERA_ROWS_FORMAT) ?? false,
+          cameraFrames: req.formats?.includes(CAMERA_FRAMES_FORMAT) ?? false,
+        });
         recordRuns.push(...runs);
         if (last) page = `r:${base}:${last.kind}:${last.id}:${last.path}`;
       } else if (inRecords) {

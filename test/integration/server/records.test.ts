@@ -1,21 +1,31 @@
 /**
  * Users, roles and cameras as sync records on the server (SQLite and PostgreSQL): per-field
  * last-writer-wins, delete beats edit, tenant isolation with real and guessed ids, cascades of
- * tenant deletes and moves, the schema upgrade of an existing database, and customer users
- * signing in with the hash the desktop made.
+ * tenant deletes and moves, the schema upgrade of an existing database, customer users
+ * signing in with the hash the desktop made, and cameras sent as rows and as frames.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { hashPassword } from '../../../electron/people/password';
 import { migrateServer } from '../../../server/db/schema';
 import { recordChangeTextSql } from '../../../server/sync/records';
 import {
+  CAMERA_FRAME_OP,
+  CAMERA_FRAMES_FORMAT,
+  cameraFrameChangeSchema,
+  frameLengths,
+  frameRows,
+} from '../../../shared/sync/frames';
+import {
   CAMERA_ROWS_FORMAT,
   cameraRecordRow,
-  pullResponseOfWire,
+  cameraRowRecord,
+  cameraRowSchema,
+  cameraRowsChangeSchema,
   pullResponseSchema,
-  pullWireResponseSchema,
+  rowChangeSchema,
 } from '../../../shared/sync/protocol';
-import type { SyncRecord } from '../../../shared/sync/records';
+import type { CameraFields, SyncRecord } from '../../../shared/sync/records';
 import { cameraFields } from '../../support/sync-records';
 import {
   ADMIN,
@@ -26,6 +36,7 @@ import {
   integratorArgs,
   loginToken,
   startTestServer,
+  type Reply,
   type TestServer,
 } from './support';
 
@@ -49,29 +60,113 @@ type Change =
   | { op: 'recordDelete'; kind: string; id: string }
   | { op: 'upsert' | 'delete' };
 
+/** Camera rows, then camera frames as well (the order a desktop that reads frames lists them). */
+const FRAMED = [CAMERA_ROWS_FORMAT, CAMERA_FRAMES_FORMAT];
+
+/** A pull's answer as a server may send it: with camera rows and camera frames. */
+const framedWireSchema = pullResponseSchema.extend({
+  changes: z.array(
+    z.discriminatedUnion('op', [
+      ...rowChangeSchema.options,
+      cameraRowsChangeSchema,
+      cameraFrameChangeSchema,
+    ]),
+  ),
+});
+
+type CameraRecord = Extract<SyncRecord, { kind: 'camera' }>;
+
+/**
+ * The frame of these cameras as shared/sync/frames.ts describes it, written here from the records
+ * (not by the server's SQL): `lengths` as ASCII text, `text` as bytes.
+ */
+function frameOf(records: readonly CameraRecord[]): { lengths: string; text: Buffer } {
+  const lengths: number[] = [];
+  const texts: Buffer[] = [];
+  for (const r of records)
+    for (const v of cameraRecordRow(r)) {
+      if (v === null) {
+        lengths.push(-1);
+        continue;
+      }
+      const text =
+        typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? '1' : '0') : JSON.stringify(v);
+      const bytes = Buffer.from(text, 'utf8');
+      lengths.push(bytes.length);
+      texts.push(bytes);
+    }
+  return { lengths: lengths.join(','), text: Buffer.concat(texts) };
+}
+
+/**
+ * A pull's answer read as the desktop's pull worker reads it (camera rows and frames into
+ * records), checked on the way: a framed answer has frames exactly when its JSON has `cameraFrame`
+ * changes, their sizes add up to its frames' bytes, and each frame is, byte for byte, the frame
+ * of the records it decodes into (frameOf). Counts the runs and the cameras of each form.
+ */
+function readAnswer(r: Reply<unknown>) {
+  expect(r.status).toBe(200);
+  const wire = framedWireSchema.parse(r.body);
+  const bytes = r.frames ?? new Uint8Array(0);
+  const changes: Change[] = [];
+  const count = { rowRuns: 0, cameraRows: 0, frameRuns: 0, cameraFrames: 0 };
+  let at = 0;
+  for (const c of wire.changes) {
+    if (c.op === CAMERA_ROWS_FORMAT) {
+      count.rowRuns++;
+      count.cameraRows += c.rows.length;
+      for (const row of c.rows) changes.push({ op: 'record', record: cameraRowRecord(row) });
+    } else if (c.op === CAMERA_FRAME_OP) {
+      const lengthBytes = bytes.subarray(at, at + c.lengthBytes);
+      const text = bytes.subarray(at + c.lengthBytes, at + c.lengthBytes + c.textBytes);
+      at += c.lengthBytes + c.textBytes;
+      const lengths = frameLengths(lengthBytes, c.rows);
+      expect(lengths).not.toBeNull();
+      const rows = frameRows(lengths ?? new Int32Array(0), text);
+      expect(rows).not.toBeNull();
+      const records = (rows ?? []).map((row) => cameraRowRecord(cameraRowSchema.parse(row)));
+      expect(records.length).toBe(c.rows);
+      const expected = frameOf(records);
+      expect(Buffer.from(lengthBytes).toString('latin1')).toBe(expected.lengths);
+      expect(Buffer.from(text)).toEqual(expected.text);
+      count.frameRuns++;
+      count.cameraFrames += records.length;
+      for (const record of records) changes.push({ op: 'record', record });
+    } else changes.push(c as unknown as Change);
+  }
+  expect(at).toBe(bytes.length);
+  expect(r.frames !== undefined).toBe(count.frameRuns > 0);
+  return { changes, ...count };
+}
+
 /**
  * Pulls until up to date; answers the records by `kind:id` (null when deleted). With `formats`,
- * the answers are read as the desktop's pull worker reads them (camera rows into records), and
- * `cameraRows` counts the rows that came.
+ * the answers are read as the desktop's pull worker reads them (readAnswer: camera rows and
+ * frames into records), and `cameraRows` and `cameraFrames` count the cameras that came so.
  */
-async function pullRecords(client: RawClient, cursor = '', formats?: string[]) {
+async function pullRecords(client: RawClient, cursor = '', formats?: string[], limit?: number) {
   const records = new Map<string, SyncRecord | null>();
   let cameraRows = 0;
-  for (let i = 0; i < 100; i++) {
-    const r = await client.pull(cursor, [], undefined, formats);
-    expect(r.status).toBe(200);
-    const wire = pullWireResponseSchema.parse(r.body);
-    for (const c of wire.changes) if (c.op === CAMERA_ROWS_FORMAT) cameraRows += c.rows.length;
-    const changes = formats ? pullResponseOfWire(wire).changes : r.body.changes;
-    for (const c of changes as unknown as Change[]) {
+  let cameraFrames = 0;
+  for (let i = 0; i < 1000; i++) {
+    const r = await client.pull(cursor, [], limit, formats);
+    const answer = readAnswer(r);
+    cameraRows += answer.cameraRows;
+    cameraFrames += answer.cameraFrames;
+    const changes = formats ? answer.changes : (r.body.changes as unknown as Change[]);
+    for (const c of changes) {
       if (c.op === 'record') records.set(`${c.record.kind}:${c.record.id}`, c.record);
       if (c.op === 'recordDelete') records.set(`${c.kind}:${c.id}`, null);
     }
     cursor = r.body.cursor;
     if (!r.body.more) break;
   }
-  return { records, cursor, cameraRows };
+  return { records, cursor, cameraRows, cameraFrames };
 }
+
+/** The number of cameras among pulled records. */
+const camerasIn = (records: Map<string, SyncRecord | null>) =>
+  [...records.values()].filter((r) => r?.kind === 'camera').length;
 
 describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
   let server: TestServer;
@@ -319,44 +414,202 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     const all = [...whole.records.keys()].sort();
     expect(all.filter((k) => k.includes('cust-page-')).length).toBe(20);
     const order = ['camera', 'role', 'user'];
-    // In object form and with the cameras as rows (each row counts as a change).
-    for (const [limit, formats] of [1, 2, 3, 7, 20, 10_000].flatMap((n) => [
-      [n, undefined] as const,
-      [n, [CAMERA_ROWS_FORMAT]] as const,
-    ])) {
-      const client = new RawClient(server.url, aToken);
-      const seen: string[] = [];
-      const pages: { size: number; more: boolean }[] = [];
-      let cursor = '';
-      for (let i = 0; i < 500; i++) {
-        const r = await client.pull(cursor, [], limit, formats && [...formats]);
-        expect(r.status).toBe(200);
-        const wire = pullWireResponseSchema.parse(r.body);
-        const rows = wire.changes.filter((c) => c.op === CAMERA_ROWS_FORMAT);
-        expect(rows.length).toBeLessThanOrEqual(formats ? 1 : 0);
-        if (!formats) expect(pullResponseSchema.safeParse(r.body).success).toBe(true);
-        const changes = pullResponseOfWire(wire).changes as unknown as Change[];
-        if (formats)
-          expect(
-            changes.filter((c) => c.op === 'record' && c.record.kind === 'camera').length,
-          ).toBe(rows[0]?.rows.length ?? 0);
-        const kinds = changes.flatMap((c) =>
-          c.op === 'record' ? [order.indexOf(c.record.kind)] : [],
-        );
-        expect(kinds).toEqual([...kinds].sort((x, y) => x - y));
-        for (const c of changes) {
-          if (c.op !== 'record') continue;
-          seen.push(`${c.record.kind}:${c.record.id}`);
-          expect(c.record).toEqual(whole.records.get(`${c.record.kind}:${c.record.id}`));
+    // In object form, with the cameras as rows, and as frames (each row counts as a change). The
+    // records come in the same order in every form: a frame's cameras are joined in the order of
+    // the index the page is read along, as rows and objects are.
+    for (const limit of [1, 2, 3, 7, 20, 10_000]) {
+      const orders: string[][] = [];
+      for (const formats of [undefined, [CAMERA_ROWS_FORMAT], FRAMED, [CAMERA_FRAMES_FORMAT]]) {
+        const frames = formats?.includes(CAMERA_FRAMES_FORMAT) ?? false;
+        const client = new RawClient(server.url, aToken);
+        const seen: string[] = [];
+        const pages: { size: number; more: boolean }[] = [];
+        let framed = 0;
+        let cursor = '';
+        for (let i = 0; i < 500; i++) {
+          const r = await client.pull(cursor, [], limit, formats);
+          const answer = readAnswer(r);
+          // Every camera of the page in one change: rows, or a frame when the pull reads them.
+          expect(answer.rowRuns + answer.frameRuns).toBeLessThanOrEqual(formats ? 1 : 0);
+          if (frames) expect(answer.rowRuns).toBe(0);
+          if (!formats) expect(pullResponseSchema.safeParse(r.body).success).toBe(true);
+          const changes = answer.changes;
+          if (formats)
+            expect(
+              changes.filter((c) => c.op === 'record' && c.record.kind === 'camera').length,
+            ).toBe(answer.cameraRows + answer.cameraFrames);
+          framed += answer.cameraFrames;
+          const kinds = changes.flatMap((c) =>
+            c.op === 'record' ? [order.indexOf(c.record.kind)] : [],
+          );
+          expect(kinds).toEqual([...kinds].sort((x, y) => x - y));
+          for (const c of changes) {
+            if (c.op !== 'record') continue;
+            seen.push(`${c.record.kind}:${c.record.id}`);
+            expect(c.record).toEqual(whole.records.get(`${c.record.kind}:${c.record.id}`));
+          }
+          pages.push({ size: changes.length, more: r.body.more });
+          cursor = r.body.cursor;
+          if (!r.body.snapshot || r.body.snapshotDone) break;
         }
-        pages.push({ size: changes.length, more: r.body.more });
-        cursor = r.body.cursor;
-        if (!r.body.snapshot || r.body.snapshotDone) break;
+        expect([...seen].sort()).toEqual(all);
+        expect(framed).toBe(frames ? camerasIn(whole.records) : 0);
+        // Every page but the last is full (tenants and records count alike).
+        for (const p of pages.slice(0, -1)) expect(p.size).toBe(limit);
+        expect(pages[pages.length - 1]?.size).toBeLessThanOrEqual(limit);
+        orders.push(seen);
       }
-      expect([...seen].sort()).toEqual(all);
-      // Every page but the last is full (tenants and records count alike).
-      for (const p of pages.slice(0, -1)) expect(p.size).toBe(limit);
-      expect(pages[pages.length - 1]?.size).toBeLessThanOrEqual(limit);
+      for (const seen of orders) expect(seen).toEqual(orders[0]);
+    }
+  });
+
+  it('sends cameras as frames that carry, byte for byte, what rows and objects carry', async () => {
+    // Cameras in two customers (two path ranges, so more than one camera run and page) with
+    // what a frame has to carry as it is: text that JSON escapes, text beyond ASCII, a byte
+    // order mark, empty text (length 0, not null), every nullable value null, and profiles
+    // with and without their optional fields.
+    const awkward = 'Quote " backslash \\ newline \n tab \t bell \u0007 é 東京 😀 </script>';
+    await root.run('tenants.create', customerArgs('cust-frame-1', 'Frame One', 'int-a'));
+    await root.run('tenants.create', customerArgs('cust-frame-2', 'Frame Two', 'int-b'));
+    const deviceInfo = {
+      manufacturer: awkward,
+      model: 'M "2"',
+      firmwareVersion: '1.0\\beta',
+      serialNumber: 'é日本😀',
+      hardwareId: '',
+    };
+    const cameras: { tenantId: string; id: string; fields: CameraFields }[] = [
+      { tenantId: 'cust-frame-1', id: 'cam-frame-a', fields: cameraFields('é 日本 😀') },
+      {
+        tenantId: 'cust-frame-1',
+        id: 'cam-frame-b',
+        fields: cameraFields(awkward, {
+          kind: 'onvif',
+          enabled: false,
+          model: awkward,
+          xaddr: 'http://10.0.0.7/onvif/device_service',
+          endpointRef: 'urn:uuid:frame-b "é"',
+          deviceInfo,
+          mac: '00:11:22:33:44:55',
+          profiles: [
+            {
+              token: 'main "1"',
+              name: awkward,
+              encoding: 'H264',
+              width: 1920,
+              height: 1080,
+              streamUri: 'rtsp://10.0.0.7/main?a=1&b="2"\\x',
+            },
+            { token: 'sub', name: 'Sub \n line' },
+          ],
+          streamUri: 'rtsp://10.0.0.7/main',
+          recordingProfile: 'main "1"',
+          pnpCloudId: 'pnp-é',
+        }),
+      },
+      {
+        tenantId: 'cust-frame-1',
+        id: 'cam-frame-c',
+        fields: cameraFields('\ufeffByte order mark first', {
+          model: '',
+          address: '',
+          username: '',
+        }),
+      },
+      {
+        tenantId: 'cust-frame-2',
+        id: 'cam-frame-d',
+        fields: cameraFields('Plain', { profiles: [{ token: 't', name: 'n', width: 640 }] }),
+      },
+      {
+        tenantId: 'cust-frame-2',
+        id: 'cam-frame-e',
+        fields: cameraFields('😀'.repeat(50), {
+          deviceInfo: { ...deviceInfo, manufacturer: 'Axis' },
+        }),
+      },
+      {
+        tenantId: 'cust-frame-2',
+        id: 'cam-frame-f',
+        fields: cameraFields('Last', { enabled: false }),
+      },
+    ];
+    for (const c of cameras)
+      expect(await root.run('records.put', { kind: 'camera', ...c })).toMatchObject({
+        status: 'applied',
+      });
+
+    const objects = await pullRecords(new RawClient(server.url, root.token));
+    for (const c of cameras)
+      expect(objects.records.get(`camera:${c.id}`)).toMatchObject({
+        tenantId: c.tenantId,
+        data: c.fields,
+      });
+    const rows = await pullRecords(new RawClient(server.url, root.token), '', [CAMERA_ROWS_FORMAT]);
+    expect(rows.records).toEqual(objects.records);
+    expect(rows.cameraRows).toBe(camerasIn(objects.records));
+    for (const limit of [1, 2, 3, 5, 7, 10_000]) {
+      const client = new RawClient(server.url, root.token);
+      const framed = await pullRecords(client, '', FRAMED, limit);
+      expect(framed.records).toEqual(objects.records);
+      expect(framed.cameraRows).toBe(0);
+      expect(framed.cameraFrames).toBe(camerasIn(objects.records));
+      if (limit !== 10_000) continue;
+      // After the snapshot, changes come from the change log as objects, whatever the formats.
+      expect(
+        await root.run('records.put', {
+          kind: 'camera',
+          id: 'cam-frame-f',
+          tenantId: 'cust-frame-2',
+          fields: { name: 'Last, renamed' },
+        }),
+      ).toMatchObject({ status: 'applied' });
+      const next = await pullRecords(client, framed.cursor, FRAMED);
+      expect(next.cameraFrames).toBe(0);
+      expect(next.records.get('camera:cam-frame-f')).toMatchObject({
+        data: { name: 'Last, renamed' },
+      });
+    }
+
+    if (backend === 'sqlite') {
+      // SQLite unescapes a NUL into its byte (counted in its length): framed as any other.
+      const put = (id: string, name: string) =>
+        root.run('records.put', {
+          kind: 'camera',
+          id,
+          tenantId: 'cust-frame-2',
+          fields: cameraFields(name),
+        });
+      expect(await put('cam-frame-nul', 'NUL \u0000 inside')).toMatchObject({ status: 'applied' });
+      const withNul = await pullRecords(new RawClient(server.url, root.token));
+      const framedNul = await pullRecords(new RawClient(server.url, root.token), '', FRAMED, 7);
+      expect(framedNul.records).toEqual(withNul.records);
+      expect(framedNul.cameraFrames).toBe(camerasIn(withNul.records));
+      // A lone surrogate has no frame (see cameraFrameSql): the run that holds it goes out as
+      // rows (or objects), the others as frames.
+      expect(await put('cam-frame-lone', 'Lone \ud800 surrogate')).toMatchObject({
+        status: 'applied',
+      });
+      const stored = await server.db.get<{ frame_text: string | null }>(
+        "SELECT frame_text FROM records WHERE kind = 'camera' AND id = 'cam-frame-lone'",
+      );
+      expect(stored?.frame_text).toBeNull();
+      const withLone = await pullRecords(new RawClient(server.url, root.token));
+      expect(withLone.records.get('camera:cam-frame-lone')).toMatchObject({
+        data: { name: 'Lone \ud800 surrogate' },
+      });
+      for (const formats of [FRAMED, [CAMERA_FRAMES_FORMAT]]) {
+        const one = await pullRecords(new RawClient(server.url, root.token), '', formats);
+        expect(one.records).toEqual(withLone.records);
+        expect(one.cameraFrames).toBe(0);
+        expect(one.cameraRows).toBe(formats === FRAMED ? camerasIn(withLone.records) : 0);
+        const paged = await pullRecords(new RawClient(server.url, root.token), '', formats, 2);
+        expect(paged.records).toEqual(withLone.records);
+        expect(paged.cameraFrames).toBeGreaterThan(0);
+        expect(paged.cameraFrames).toBeLessThan(camerasIn(withLone.records));
+      }
+      for (const id of ['cam-frame-nul', 'cam-frame-lone'])
+        await root.run('records.delete', { kind: 'camera', id });
     }
   });
 
@@ -436,11 +689,14 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
       id: string;
       change_json: string | null;
       row_json: string | null;
+      frame_lengths: string | null;
+      frame_text: string | null;
       data: string;
     };
     const stored = async () =>
       server.db.all<Stored & Record<string, string>>(
-        `SELECT kind, id, change_json, row_json, data, tenant_id, created_at, updated_at
+        `SELECT kind, id, change_json, row_json, frame_lengths, frame_text, data, tenant_id,
+                created_at, updated_at
          FROM records WHERE tenant_id = 'cust-json' ORDER BY kind, id`,
       );
     const expected = (r: Stored & Record<string, string>) =>
@@ -452,7 +708,10 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         createdAt: r.created_at,
         updatedAt: r.updated_at,
       }) as SyncRecord;
-    /** A camera holds its row and no change JSON; the others their change JSON and no row. */
+    /**
+     * A camera holds its row and its frame (byte for byte frameOf's) and no change JSON; the
+     * others their change JSON and neither.
+     */
     const expectStoredEqual = async () => {
       const rows = await stored();
       expect(rows.map((r) => r.id)).toEqual(['cam-json', 'u-json-1', 'u-json-2']);
@@ -461,8 +720,13 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         if (record.kind === 'camera') {
           expect(r.change_json).toBeNull();
           expect(JSON.parse(r.row_json ?? '')).toEqual(cameraRecordRow(record));
+          const frame = frameOf([record]);
+          expect(r.frame_lengths).toBe(frame.lengths);
+          expect(Buffer.from(r.frame_text ?? '', 'utf8')).toEqual(frame.text);
         } else {
           expect(r.row_json).toBeNull();
+          expect(r.frame_lengths).toBeNull();
+          expect(r.frame_text).toBeNull();
           expect(JSON.parse(r.change_json ?? '')).toEqual({ op: 'record', record });
         }
       }
@@ -489,6 +753,10 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     expect(asRows.records.get('camera:cam-json')).toMatchObject({
       data: { name: 'Written by an older server' },
     });
+    const asFrames = await pullRecords(new RawClient(server.url, root.token), '', FRAMED);
+    expect(asFrames.records).toEqual(objects.records);
+    expect(asFrames.cameraFrames).toBe(asRows.cameraRows);
+    expect(asFrames.cameraRows).toBe(0);
 
     // A server from before rows writes a camera with its trigger (change JSON, row left stale):
     // its row is then built from the columns, not taken from the stale one.
@@ -510,6 +778,20 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
     expect(afterOld.records.get('camera:cam-json')).toMatchObject({
       data: { name: 'Written by an even older server' },
     });
+    // Nor is its frame: the run that holds it goes out as rows (or objects), in one page or in
+    // several (the runs without it as frames), and brings what objects bring.
+    const objectsAfterOld = await pullRecords(new RawClient(server.url, root.token));
+    expect(afterOld.records).toEqual(objectsAfterOld.records);
+    for (const formats of [FRAMED, [CAMERA_FRAMES_FORMAT]]) {
+      const whole = await pullRecords(new RawClient(server.url, root.token), '', formats);
+      expect(whole.records).toEqual(objectsAfterOld.records);
+      expect(whole.cameraFrames).toBe(0);
+      expect(whole.cameraRows).toBe(formats === FRAMED ? afterOld.cameraRows : 0);
+      const paged = await pullRecords(new RawClient(server.url, root.token), '', formats, 3);
+      expect(paged.records).toEqual(objectsAfterOld.records);
+      expect(paged.cameraFrames).toBeGreaterThan(0);
+      expect(paged.cameraFrames).toBeLessThan(afterOld.cameraRows);
+    }
     await migrateServer(server.db, new Date().toISOString());
 
     if (backend === 'postgres') {
@@ -519,45 +801,75 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
       expect(
         await put('camera', 'cam-json-long', cameraFields('Long', { profiles })),
       ).toMatchObject({ status: 'applied' });
-      const sizes = await server.db.get<{ compressed: string | null; bytes: number }>(
+      const sizes = await server.db.get<{
+        compressed: string | null;
+        frameCompressed: string | null;
+        bytes: number;
+      }>(
         `SELECT pg_column_compression(row_json) AS compressed,
-                octet_length(row_json) + octet_length(data) AS bytes
+                pg_column_compression(frame_text) AS "frameCompressed",
+                octet_length(row_json) + octet_length(data) + octet_length(frame_text) AS bytes
          FROM records WHERE kind = 'camera' AND id = 'cam-json-long'`,
       );
-      expect(sizes?.bytes).toBeGreaterThan(4000);
+      expect(sizes?.bytes).toBeGreaterThan(6000);
       expect(sizes?.compressed).toBeNull();
+      expect(sizes?.frameCompressed).toBeNull();
       await root.run('records.delete', { kind: 'camera', id: 'cam-json-long' });
     }
 
-    // A database from before either column: its records get their JSON as it upgrades, once
-    // (and the camera written by the older server above gets its row).
+    // A database from before frames (rows, no frames), then one from before either column:
+    // its records get what they lack as it upgrades, once (and the camera written by the older
+    // server above gets its row and its frame).
     const snapshotBefore = await pullRecords(new RawClient(server.url, root.token));
-    await server.db.exec(
-      backend === 'postgres'
-        ? 'DROP TRIGGER records_change_json ON records'
-        : 'DROP TRIGGER records_change_json_insert; DROP TRIGGER records_change_json_update',
-    );
-    await server.db.exec('ALTER TABLE records DROP COLUMN change_json');
-    await server.db.exec('ALTER TABLE records DROP COLUMN row_json');
-    await server.db.run('DELETE FROM server_meta WHERE key IN (?, ?)', [
-      'records.change_json filled',
-      'records.row_json filled',
-    ]);
-    await migrateServer(server.db, new Date().toISOString());
-    // Servers starting together on an upgraded database (behind a load balancer).
-    await Promise.all([1, 2, 3].map(() => migrateServer(server.db, new Date().toISOString())));
-    await expectStoredEqual();
-    const missing = await server.db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM records
-       WHERE CASE WHEN kind = 'camera' THEN row_json ELSE change_json END IS NULL`,
-    );
-    expect(Number(missing?.n)).toBe(0);
-    const snapshotAfter = await pullRecords(new RawClient(server.url, root.token));
-    expect(snapshotAfter.records).toEqual(snapshotBefore.records);
-    const rowsAfter = await pullRecords(new RawClient(server.url, root.token), '', [
-      CAMERA_ROWS_FORMAT,
-    ]);
-    expect(rowsAfter.records).toEqual(snapshotBefore.records);
+    const cameras = camerasIn(snapshotBefore.records);
+    const dropTriggers = () =>
+      server.db.exec(
+        backend === 'postgres'
+          ? 'DROP TRIGGER records_change_json ON records'
+          : 'DROP TRIGGER records_change_json_insert; DROP TRIGGER records_change_json_update',
+      );
+    for (const columns of [
+      ['frame_lengths', 'frame_text'],
+      ['change_json', 'row_json', 'frame_lengths', 'frame_text'],
+    ]) {
+      await dropTriggers();
+      for (const c of columns) await server.db.exec(`ALTER TABLE records DROP COLUMN ${c}`);
+      // Each column's mark: what the server finds done in such a database.
+      const marks = ['records.frame_text filled'];
+      if (columns.includes('row_json'))
+        marks.push('records.change_json filled', 'records.row_json filled');
+      await server.db.run(
+        `DELETE FROM server_meta WHERE key IN (${marks.map(() => '?').join(', ')})`,
+        marks,
+      );
+      await migrateServer(server.db, new Date().toISOString());
+      // Servers starting together on an upgraded database (behind a load balancer).
+      await Promise.all([1, 2, 3].map(() => migrateServer(server.db, new Date().toISOString())));
+      await expectStoredEqual();
+      const missing = await server.db.get<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM records
+         WHERE CASE WHEN kind = 'camera' THEN row_json ELSE change_json END IS NULL
+            OR (kind = 'camera' AND (frame_text IS NULL OR frame_lengths IS NULL))`,
+      );
+      expect(Number(missing?.n)).toBe(0);
+      const snapshotAfter = await pullRecords(new RawClient(server.url, root.token));
+      expect(snapshotAfter.records).toEqual(snapshotBefore.records);
+      const rowsAfter = await pullRecords(new RawClient(server.url, root.token), '', [
+        CAMERA_ROWS_FORMAT,
+      ]);
+      expect(rowsAfter.records).toEqual(snapshotBefore.records);
+      for (const limit of [3, undefined]) {
+        const framesAfter = await pullRecords(
+          new RawClient(server.url, root.token),
+          '',
+          FRAMED,
+          limit,
+        );
+        expect(framesAfter.records).toEqual(snapshotBefore.records);
+        expect(framesAfter.cameraFrames).toBe(cameras);
+        expect(framesAfter.cameraRows).toBe(0);
+      }
+    }
   });
 
   it('moves records with their customer and deletes them with it', async () => {

@@ -10,6 +10,7 @@ import { migrateServer } from '../../../server/db/schema';
 import { AccountService } from '../../../server/auth/accounts';
 import type { SqlDb } from '../../../server/db/sql';
 import { formatHlc } from '../../../shared/sync/hlc';
+import { FRAMED_CONTENT_TYPE, splitFramed } from '../../../shared/sync/frames';
 import type { TestCore } from '../../support/core';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -88,9 +89,15 @@ export async function startTestServer(
 export interface Reply<T = unknown> {
   status: number;
   body: T;
+  /** A framed answer's frames (shared/sync/frames.ts), after its JSON (`body`); else absent. */
+  frames?: Uint8Array;
 }
 
-/** One HTTP call to the server, answering status and parsed body (never throws on 4xx). */
+/**
+ * One HTTP call to the server, answering status and parsed body (never throws on 4xx). A framed
+ * answer (a pull that lists CAMERA_FRAMES_FORMAT) is split: its JSON is the body, and its frames'
+ * bytes come as they are.
+ */
 export async function call<T = Record<string, unknown>>(
   base: string,
   method: 'GET' | 'POST',
@@ -114,7 +121,16 @@ export async function call<T = Record<string, unknown>>(
         : {}),
     signal: AbortSignal.timeout(20_000),
   });
-  const text = await res.text();
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (res.headers.get('content-type') === FRAMED_CONTENT_TYPE) {
+    const { json, frames } = splitFramed(bytes);
+    return {
+      status: res.status,
+      body: JSON.parse(Buffer.from(json).toString('utf8')) as T,
+      frames,
+    };
+  }
+  const text = Buffer.from(bytes).toString('utf8');
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
