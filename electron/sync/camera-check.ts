@@ -39,7 +39,7 @@ function codePoints(s: string): number {
  * zod's `z.string().max(max)` (and `.min(1)` with `nonEmpty`): zod measures in code points, so a
  * string longer in UTF-16 units than `max` is counted again (a code point is at most two units).
  */
-const isText = (v: unknown, max: number, nonEmpty = false): v is string =>
+export const isText = (v: unknown, max: number, nonEmpty = false): v is string =>
   typeof v === 'string' && (v.length <= max || codePoints(v) <= max) && (!nonEmpty || v.length > 0);
 const isTextOrNull = (v: unknown, max: number) => v === null || isText(v, max);
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -49,14 +49,14 @@ function keyCount(o: Json): number {
   return Object.keys(o).length;
 }
 
-const CAMERA_KINDS = new Set(['onvif', 'rtsp', 'pnp']);
+export const CAMERA_KINDS: ReadonlySet<string> = new Set(['onvif', 'rtsp', 'pnp']);
 /** cameraFieldsSchema's fields (shared/sync/records.ts). */
 const CAMERA_FIELD_COUNT = 14;
 /** The most profiles a camera may list (cameraFieldsSchema). */
 const MAX_PROFILES = 256;
 
 /** deviceInfoSchema: five strings, nothing else. */
-function isDeviceInfo(v: unknown): boolean {
+export function isDeviceInfo(v: unknown): boolean {
   return (
     isObject(v) &&
     isString(v.manufacturer) &&
@@ -90,7 +90,7 @@ function isProfile(v: unknown): boolean {
   return keyCount(v) === keys;
 }
 
-function isProfiles(v: unknown): boolean {
+export function isProfiles(v: unknown): boolean {
   if (!Array.isArray(v) || v.length > MAX_PROFILES) return false;
   for (const p of v) if (!isProfile(p)) return false;
   return true;

@@ -71,20 +71,26 @@ export interface PackedCameraRows {
   at: number[];
   /** As CameraRows.randomIds. */
   randomIds: number;
+  /**
+   * Where each value starts, when its text is not right after the value before's (camera frames,
+   * camera-frames.ts: the values lie in the server's order, not the columns'); then `ends` holds
+   * no SAME_VALUE for a value with text of its own, and a row's values lie in one piece.
+   */
+  starts?: Int32Array<ArrayBuffer>;
 }
 
 type DeviceInfo = NonNullable<CameraRecord['data']['deviceInfo']>;
 type Profile = CameraRecord['data']['profiles'][number];
 
 /** An end that stands for null. */
-const NULL_VALUE = -1;
+export const NULL_VALUE = -1;
 /**
  * An end that stands for the value of the row before in the same column. Cameras of one customer
  * share much (kind, model, user name, recording profile, often their profiles' JSON and times):
  * such a value crosses once, and the main thread cuts it out once, rather than a string for every
  * row (measured: docs/sync.md, "Repeated values").
  */
-const SAME_VALUE = -2;
+export const SAME_VALUE = -2;
 
 /** Strings JSON.stringify writes as they are: no quote, backslash, control character or surrogate. */
 // eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
@@ -284,6 +290,7 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   const { ends } = packed;
   if (ends.length % CAMERA_WIDTH !== 0 || ends.length / CAMERA_WIDTH !== packed.at.length)
     throw new Error(`packed camera rows: ${ends.length} values for ${packed.at.length} rows`);
+  if (packed.starts) return unpackRanges(packed, packed.starts);
   const values: SqlValue[] = new Array<SqlValue>(ends.length);
   let piece = 0;
   let text = packed.text[0] ?? '';
@@ -312,7 +319,7 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
     const end = at - base;
     if (end < start) throw new Error(`packed camera rows: value ${k} ends before it starts`);
     const column = k % CAMERA_WIDTH;
-    const flag = column === CAMERA_ENABLED || column === CAMERA_RECORDING;
+    const flag = isFlag(column);
     if (flag && end - start !== 1) throw new Error(`packed camera rows: value ${k} is not 0 or 1`);
     values[k] = flag
       ? // "0" or "1", read without a string of its own.
@@ -323,6 +330,45 @@ export function unpackCameraRows(packed: PackedCameraRows): CameraRows {
   const left = packed.text.slice(piece + 1).reduce((n, p) => n + p.length, text.length - start);
   if (left > 0 || piece < packed.text.length - 1)
     throw new Error(`packed camera rows: ${left} characters left over`);
+  return { values, at: packed.at, randomIds: packed.randomIds };
+}
+
+/** Flag columns: "0" or "1", read as the numbers they are without a string of their own. */
+const isFlag = (column: number) => column === CAMERA_ENABLED || column === CAMERA_RECORDING;
+
+/** unpackCameraRows for rows whose values each say where they start (PackedCameraRows.starts). */
+function unpackRanges(packed: PackedCameraRows, starts: Int32Array): CameraRows {
+  const { ends } = packed;
+  if (starts.length !== ends.length)
+    throw new Error(`packed camera rows: ${starts.length} starts for ${ends.length} values`);
+  const values: SqlValue[] = new Array<SqlValue>(ends.length);
+  let piece = 0;
+  let text = packed.text[0] ?? '';
+  let base = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const end = ends[k] as number;
+    if (end === NULL_VALUE) {
+      values[k] = null;
+      continue;
+    }
+    if (end === SAME_VALUE) {
+      if (k < CAMERA_WIDTH) throw new Error(`packed camera rows: value ${k} repeats no row`);
+      values[k] = values[k - CAMERA_WIDTH] as SqlValue;
+      continue;
+    }
+    // Rows lie in one piece each, in order: a value past this piece is in a later one.
+    while (end - base > text.length && piece + 1 < packed.text.length) {
+      base += text.length;
+      text = packed.text[++piece] as string;
+    }
+    const start = (starts[k] as number) - base;
+    if (start < 0 || end < (starts[k] as number) || end - base > text.length)
+      throw new Error(`packed camera rows: value ${k} lies outside its piece`);
+    const column = k % CAMERA_WIDTH;
+    if (isFlag(column) && end - base - start !== 1)
+      throw new Error(`packed camera rows: value ${k} is not 0 or 1`);
+    values[k] = isFlag(column) ? text.charCodeAt(start) - 48 : text.slice(start, end - base);
+  }
   return { values, at: packed.at, randomIds: packed.randomIds };
 }
 

@@ -13,6 +13,7 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../../shared/sync/protocol';
+import { FRAMED_CONTENT_TYPE, splitFramed } from '../../shared/sync/frames';
 import type { CameraRows } from './camera-rows';
 
 /** The server could not be reached (offline, refused, timed out): retry later. */
@@ -83,11 +84,33 @@ function decoded(body: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
+/**
+ * A framed answer (shared/sync/frames.ts), which only a pull that lists CAMERA_FRAMES_FORMAT
+ * receives: its JSON's value, and its frames' bytes as they came.
+ */
+export class FramedAnswer {
+  constructor(
+    readonly data: unknown,
+    readonly frames: Buffer,
+  ) {}
+}
+
+/** A body's value: a framed answer's parts (a successful one's only), or its JSON's value. */
+function bodyValue(body: Buffer, contentType: string | undefined, ok: boolean): unknown {
+  if (!ok || !contentType?.toLowerCase().startsWith(FRAMED_CONTENT_TYPE))
+    return parseJsonBytes(body);
+  const { json, frames } = splitFramed(body);
+  return new FramedAnswer(
+    parseJsonBytes(Buffer.from(json.buffer, json.byteOffset, json.length)),
+    Buffer.from(frames.buffer, frames.byteOffset, frames.length),
+  );
+}
+
 /** A successful answer's header by name (in any case), or null. */
 export type ResponseHeader = (name: string) => string | null;
 
 /**
- * POSTs `body` as JSON and answers the JSON of a 2xx answer; anything else throws the transport's
+ * POSTs `body` as JSON and answers the JSON of a 2xx answer (a FramedAnswer for a framed one); anything else throws the transport's
  * own errors: ServerUnreachableError (no connection, a connection lost or timed out, an answer
  * without a readable body, a redirect), ServerError (the server's error answer). Over
  * node:http(s) rather than fetch, whose web streams cost more per chunk: a first pull reads ~500 MB
@@ -147,7 +170,11 @@ export function postJson(
         ended = true;
         let data: unknown;
         try {
-          data = parseJsonBytes(decoded(Buffer.concat(chunks), res.headers['content-encoding']));
+          data = bodyValue(
+            decoded(Buffer.concat(chunks), res.headers['content-encoding']),
+            res.headers['content-type'],
+            ok,
+          );
         } catch {
           const where = status >= 300 && status < 400 ? res.headers.location : undefined;
           reject(

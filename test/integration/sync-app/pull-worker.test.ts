@@ -18,7 +18,9 @@ import {
   cameraRecordRow,
   PULL_NEXT_HEADER,
 } from '../../../shared/sync/protocol';
+import { CAMERA_FRAMES_FORMAT, FRAMED_CONTENT_TYPE } from '../../../shared/sync/frames';
 import { syncRecordSchema, type SyncRecord } from '../../../shared/sync/records';
+import { frameChange, framedBody, frameOf } from '../../support/camera-frames';
 import { openTestCore, PULL_WORKER_FILE, type TestCore } from '../../support/core';
 import { cameraFields, SYNC_TEST_TIME, syncTenant } from '../../support/sync-records';
 import {
@@ -38,6 +40,22 @@ const DEVICE_INFO = {
   hardwareId: 'HW-1',
 };
 
+/** A camera of customer c1 as the schema has it, with device info and one profile. */
+const camera = (id: string, name: string) =>
+  syncRecordSchema.parse({
+    kind: 'camera',
+    id,
+    tenantId: 'c1',
+    data: cameraFields(name, {
+      deviceInfo: DEVICE_INFO,
+      profiles: [{ token: 'p1', name: 'Main', width: 1920 }],
+    }),
+    createdAt: SYNC_TEST_TIME,
+    updatedAt: SYNC_TEST_TIME,
+  }) as Extract<SyncRecord, { kind: 'camera' }>;
+/** That camera as a row (CAMERA_ROW_FIELDS). */
+const row = (id: string, name: string) => cameraRecordRow(camera(id, name));
+
 /** The body of a whole snapshot in one page with these changes. */
 const snapshotPage = (changes: unknown[]) =>
   JSON.stringify({
@@ -53,7 +71,8 @@ const snapshotPage = (changes: unknown[]) =>
 /** A loopback HTTP server that answers every request with `status` and `body`. */
 async function answering(
   status: number,
-  body: string,
+  body: string | Buffer,
+  contentType = 'application/json',
 ): Promise<{ url: string; bodies: unknown[]; close(): void }> {
   const bodies: unknown[] = [];
   const server = http.createServer((req, res) => {
@@ -61,7 +80,7 @@ async function answering(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      res.writeHead(status, { 'content-type': contentType }).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -289,19 +308,6 @@ describe('pull worker', () => {
   });
 
   it("takes a snapshot page's cameras as rows, asks for them, and names a bad row's place", async () => {
-    const camera = (id: string, name: string) =>
-      syncRecordSchema.parse({
-        kind: 'camera',
-        id,
-        tenantId: 'c1',
-        data: cameraFields(name, {
-          deviceInfo: DEVICE_INFO,
-          profiles: [{ token: 'p1', name: 'Main', width: 1920 }],
-        }),
-        createdAt: SYNC_TEST_TIME,
-        updatedAt: SYNC_TEST_TIME,
-      }) as Extract<SyncRecord, { kind: 'camera' }>;
-    const row = (id: string, name: string) => cameraRecordRow(camera(id, name));
     const tenant = syncTenant('c1', undefined, { name: 'Customer 1' });
     // Records and rows in one page, and a row whose device info has a key the schema drops: the
     // schema takes that page whole (and drops the key).
@@ -334,7 +340,9 @@ describe('pull worker', () => {
     try {
       const w = worker();
       const pulled = await w.pull(`${mixed.url}/v1/sync/pull`, pullBody, 't', 5000);
-      expect(mixed.bodies[0]).toMatchObject({ formats: [CAMERA_ROWS_FORMAT] });
+      expect(mixed.bodies[0]).toMatchObject({
+        formats: [CAMERA_ROWS_FORMAT, CAMERA_FRAMES_FORMAT],
+      });
       expect(pulled.changes.map((c) => (c.op === 'upsert' ? c.row.id : c.op))).toEqual([
         'c1',
         'c2',
@@ -365,6 +373,49 @@ describe('pull worker', () => {
       mixed.close();
       schemaTaken.close();
       bad.close();
+    }
+  });
+
+  it("takes a snapshot page's cameras as a frame, as rows when the fast way does not, and names a bad one's place", async () => {
+    const tenant = { op: 'upsert', row: syncTenant('c1', undefined, { name: 'Customer 1' }) };
+    const framed = (rows: unknown[][], json?: (v: unknown) => string, tail = Buffer.alloc(0)) => {
+      const frame = frameOf(rows, json);
+      const body = framedBody(snapshotPage([tenant, frameChange(rows.length, frame)]), [frame]);
+      return answering(200, Buffer.concat([body, tail]), FRAMED_CONTENT_TYPE);
+    };
+    const fast = await framed([row('cam-1', 'Café'), row('cam-2', 'Yard 📷')]);
+    // Device info written with spaces: the rows' way takes it (and stores it as always).
+    const spaced = await framed([row('cam-3', 'Gate')], (v) => JSON.stringify(v, null, 2));
+    const nameless = row('cam-5', 'B');
+    nameless[4] = '';
+    const bad = await framed([row('cam-4', 'A'), nameless]);
+    const trailing = await framed([row('cam-6', 'C')], undefined, Buffer.from('x'));
+    try {
+      const w = worker();
+      const pulled = await w.pull(`${fast.url}/v1/sync/pull`, pullBody, 't', 5000);
+      expect(fast.bodies[0]).toMatchObject({ formats: [CAMERA_ROWS_FORMAT, CAMERA_FRAMES_FORMAT] });
+      expect(pulled.changes).toEqual([tenant]);
+      expect(pulled.cameraRows?.at).toEqual([1, 2]);
+      const values = pulled.cameraRows?.values ?? [];
+      expect([0, 1].map((i) => cameraRecordOfRow(values, i))).toEqual([
+        camera('cam-1', 'Café'),
+        camera('cam-2', 'Yard 📷'),
+      ]);
+
+      const asRows = await w.pull(`${spaced.url}/v1/sync/pull`, pullBody, 't', 5000);
+      expect(asRows.cameraRows?.at).toEqual([1]);
+      expect(cameraRecordOfRow(asRows.cameraRows?.values ?? [], 0)).toEqual(
+        camera('cam-3', 'Gate'),
+      );
+
+      const refused = await refusal(w, bad.url);
+      expect((refused as Error).message).toContain("The server's answer to a pull is not valid");
+      // The place as the rows would have it: the frame's change, its row, its value.
+      expect((refused as Error).message).toContain('changes[1].rows[1][4]');
+      const extra = await refusal(w, trailing.url);
+      expect((extra as Error).message).toContain('1 bytes follow the last camera frame');
+    } finally {
+      for (const s of [fast, spaced, bad, trailing]) s.close();
     }
   });
 
