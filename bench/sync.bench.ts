@@ -24,6 +24,12 @@ import { dropSchema } from '../server/db/postgres';
 import type { SqlDb } from '../server/db/sql';
 import { uuidV7 } from '../shared/ids';
 import { formatHlc } from '../shared/sync/hlc';
+import {
+  CAMERA_FRAME_OP,
+  CAMERA_FRAMES_FORMAT,
+  FRAMED_CONTENT_TYPE,
+  splitFramed,
+} from '../shared/sync/frames';
 import { CAMERA_ROWS_FORMAT, MAX_PULL_LIMIT } from '../shared/sync/protocol';
 import { uniqueKey, type CameraFields } from '../shared/sync/records';
 import {
@@ -93,6 +99,21 @@ async function post<T>(base: string, route: string, body: unknown, token?: strin
   const text = await res.text();
   if (!res.ok) throw new Error(`${route}: ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
+}
+
+/** A pull's answer, framed or not: its JSON's value (a frame's bytes are received, not read). */
+async function postPull<T>(base: string, route: string, body: unknown, token: string): Promise<T> {
+  const res = await fetch(new URL(route, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok)
+    throw new Error(`${route}: ${res.status} ${Buffer.from(bytes).toString().slice(0, 300)}`);
+  const framed = res.headers.get('content-type')?.startsWith(FRAMED_CONTENT_TYPE) ?? false;
+  return JSON.parse(Buffer.from(framed ? splitFramed(bytes).json : bytes).toString()) as T;
 }
 
 /**
@@ -323,18 +344,18 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
       );
     }
 
-    // The server's part of the initial pull: every snapshot page over HTTP, parsed, not stored
-    // (the cameras as rows, as the desktop asks for them).
+    // The server's part of the initial pull: every snapshot page over HTTP, its JSON parsed, not
+    // stored (the cameras as frames, as the desktop asks for them).
     if (!skipInitial) {
       const login = await post<{ token: string }>(server.url, '/v1/auth/login', ADMIN);
       let cursor = '';
       let rows = 0;
       const t0 = performance.now();
       for (let i = 0; i < 10_000; i++) {
-        const r = await post<{
+        const r = await postPull<{
           cursor: string;
           more: boolean;
-          changes: { op: string; rows?: unknown[] }[];
+          changes: { op: string; rows?: unknown[] | number }[];
         }>(
           server.url,
           '/v1/sync/pull',
@@ -343,11 +364,17 @@ async function benchBackend(backend: 'sqlite' | 'postgres', url: string | null):
             cursor,
             refresh: [],
             limit: MAX_PULL_LIMIT,
-            formats: [CAMERA_ROWS_FORMAT],
+            formats: [CAMERA_ROWS_FORMAT, CAMERA_FRAMES_FORMAT],
           },
           login.token,
         );
-        for (const c of r.changes) rows += c.op === CAMERA_ROWS_FORMAT ? (c.rows?.length ?? 0) : 1;
+        for (const c of r.changes)
+          rows +=
+            c.op === CAMERA_FRAME_OP && typeof c.rows === 'number'
+              ? c.rows
+              : c.op === CAMERA_ROWS_FORMAT && Array.isArray(c.rows)
+                ? c.rows.length
+                : 1;
         cursor = r.cursor;
         if (!r.more) break;
       }
