@@ -128,6 +128,7 @@ export function isV7Id(bytes: Uint8Array, at: number, length: number): boolean {
   }
   return true;
 }
+
 /**
  * A frame's rows checked and packed (see the file's comment), `at` their places in the answer's
  * changes; null when the frame must go the rows' way.
