@@ -17,8 +17,10 @@ import { CAMERA_KINDS, isDeviceInfo, isProfiles, isText } from './camera-check';
 import {
   CAMERA_WIDTH,
   deviceInfoJson,
+  flatten,
   NULL_VALUE,
   PIECE_CHARS,
+  PLAIN_CHARS,
   profilesJson,
   SAME_VALUE,
   type PackedCameraRows,
@@ -55,11 +57,9 @@ const TEXT_RULES: readonly ({ nullable: boolean; max: number; nonEmpty: boolean 
   { nullable: true, max: 64, nonEmpty: false }, // pnpCloudId
 ];
 
-/** Text JSON.stringify writes as it is (no quote, backslash, control character or surrogate). */
-const PLAIN = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]*';
 /** Device info as deviceInfoJson writes it when every value is plain text. */
 const PLAIN_DEVICE_INFO = new RegExp(
-  `^\\{"manufacturer":"${PLAIN}","model":"${PLAIN}","firmwareVersion":"${PLAIN}","serialNumber":"${PLAIN}","hardwareId":"${PLAIN}"\\}$`,
+  `^\\{"manufacturer":"${PLAIN_CHARS}","model":"${PLAIN_CHARS}","firmwareVersion":"${PLAIN_CHARS}","serialNumber":"${PLAIN_CHARS}","hardwareId":"${PLAIN_CHARS}"\\}$`,
 );
 
 /** Whether a text is device info, exactly as deviceInfoJson writes it for what it holds. */
@@ -243,11 +243,6 @@ export function packedFrame(
       outEnds[row * CAMERA_WIDTH + column] = fieldEnds[k] as number;
     }
   return { text: pieces, ends: outEnds, starts: outStarts, at, randomIds };
-}
-
-/** Has V8 join a string built by appending, here rather than when postMessage copies it. */
-function flatten(text: string): void {
-  if (text.length > 0) void text.charCodeAt(0);
 }
 
 /** Whether a field's value may be null (cameraRowSchema). */

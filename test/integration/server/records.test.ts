@@ -39,6 +39,7 @@ import {
   type Reply,
   type TestServer,
 } from './support';
+import { frameOf } from '../../support/camera-frames';
 
 const list = await backends();
 
@@ -74,35 +75,12 @@ const framedWireSchema = pullResponseSchema.extend({
   ),
 });
 
-type CameraRecord = Extract<SyncRecord, { kind: 'camera' }>;
-
-/**
- * The frame of these cameras as shared/sync/frames.ts describes it, written here from the records
- * (not by the server's SQL): `lengths` as ASCII text, `text` as bytes.
- */
-function frameOf(records: readonly CameraRecord[]): { lengths: string; text: Buffer } {
-  const lengths: number[] = [];
-  const texts: Buffer[] = [];
-  for (const r of records)
-    for (const v of cameraRecordRow(r)) {
-      if (v === null) {
-        lengths.push(-1);
-        continue;
-      }
-      const text =
-        typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? '1' : '0') : JSON.stringify(v);
-      const bytes = Buffer.from(text, 'utf8');
-      lengths.push(bytes.length);
-      texts.push(bytes);
-    }
-  return { lengths: lengths.join(','), text: Buffer.concat(texts) };
-}
-
 /**
  * A pull's answer read as the desktop's pull worker reads it (camera rows and frames into
  * records), checked on the way: a framed answer has frames exactly when its JSON has `cameraFrame`
  * changes, their sizes add up to its frames' bytes, and each frame is, byte for byte, the frame
- * of the records it decodes into (frameOf). Counts the runs and the cameras of each form.
+ * of the records it decodes into (frameOf, test/support/camera-frames.ts). Counts the runs and
+ * the cameras of each form.
  */
 function readAnswer(r: Reply<unknown>) {
   expect(r.status).toBe(200);
@@ -126,8 +104,8 @@ function readAnswer(r: Reply<unknown>) {
       expect(rows).not.toBeNull();
       const records = (rows ?? []).map((row) => cameraRowRecord(cameraRowSchema.parse(row)));
       expect(records.length).toBe(c.rows);
-      const expected = frameOf(records);
-      expect(Buffer.from(lengthBytes).toString('latin1')).toBe(expected.lengths);
+      const expected = frameOf(records.map(cameraRecordRow));
+      expect(Buffer.from(lengthBytes).toString('latin1')).toBe(expected.lengths.toString('latin1'));
       expect(Buffer.from(text)).toEqual(expected.text);
       count.frameRuns++;
       count.cameraFrames += records.length;
@@ -720,8 +698,8 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         if (record.kind === 'camera') {
           expect(r.change_json).toBeNull();
           expect(JSON.parse(r.row_json ?? '')).toEqual(cameraRecordRow(record));
-          const frame = frameOf([record]);
-          expect(r.frame_lengths).toBe(frame.lengths);
+          const frame = frameOf([cameraRecordRow(record)]);
+          expect(r.frame_lengths).toBe(frame.lengths.toString('latin1'));
           expect(Buffer.from(r.frame_text ?? '', 'utf8')).toEqual(frame.text);
         } else {
           expect(r.row_json).toBeNull();
