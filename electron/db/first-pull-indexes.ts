@@ -37,9 +37,17 @@
 import type { Db } from './connection';
 
 /**
- * The indexes set aside, by table:
+ * The indexes set aside, by table (and one trigger):
  * - the device endpoint (random: its maker chose it), whose duplicates are settled when it is
  *   built again;
+ * - the cameras' count trigger (`cameras_count_ins`, migration 0008): its `WHEN` stands it aside
+ *   for the bulk writer's inserts, which count each page's cameras themselves, but SQLite still
+ *   runs the trigger's program for every row to test it. Without it the camera pages' writes
+ *   took ~10 % less in the benchmark's first pull (6 alternating runs each on one seeded server:
+ *   6.30–7.07 s → 5.78–6.27 s of the main thread's writing, the pull 12.27–13.28 s →
+ *   11.68–13.01 s; docs/sync.md, "The count trigger set aside"). A camera the row-by-row path
+ *   or this desktop's user inserts meanwhile is not counted at once: the counts are made exact
+ *   again when it comes back (restoreFirstPullIndexes);
  * - the customer list's sort orders keyed by name (by name, by kind then name, by state then
  *   name): names come in no order. The unique name within a parent stays: it refuses a collision
  *   as it happens, which the bulk writer's savepoint relies on.
@@ -54,7 +62,7 @@ import type { Db } from './connection';
  * (~0.1 s a lookup without it, with 500,000 cameras).
  */
 const SET_ASIDE = {
-  cameras: ['cameras_endpoint_ref'],
+  cameras: ['cameras_endpoint_ref', 'cameras_count_ins'],
   tenants: ['tenants_sort_name', 'tenants_sort_kind', 'tenants_sort_status'],
 } as const;
 export type FirstPullTable = keyof typeof SET_ASIDE;
@@ -65,8 +73,8 @@ const namesOf = (tables: readonly FirstPullTable[]): string[] =>
   tables.flatMap((t) => SET_ASIDE[t]);
 
 /**
- * Drops the SET_ASIDE indexes of `tables` that are here, keeping their SQL (in the caller's
- * transaction).
+ * Drops the SET_ASIDE indexes (and trigger) of `tables` that are here, keeping their SQL (in the
+ * caller's transaction).
  */
 export function setFirstPullIndexesAside(
   db: Db,
@@ -74,16 +82,19 @@ export function setFirstPullIndexesAside(
 ): number {
   const indexes = db
     .prepare(
-      `SELECT name, sql FROM sqlite_schema
-       WHERE type = 'index' AND sql IS NOT NULL AND name IN (SELECT value FROM json_each(?))`,
+      `SELECT type, name, sql FROM sqlite_schema
+       WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+         AND name IN (SELECT value FROM json_each(?))`,
     )
-    .all(JSON.stringify(namesOf(tables))) as { name: string; sql: string }[];
+    .all(JSON.stringify(namesOf(tables))) as { type: string; name: string; sql: string }[];
   // Asked for on every page of a first pull: after the first, nothing is left to drop.
   if (!indexes.length) return 0;
   const keep = db.prepare('INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)');
   for (const index of indexes) {
     keep.run(index.name, index.sql);
-    db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
+    db.exec(
+      `DROP ${index.type === 'trigger' ? 'TRIGGER' : 'INDEX'} "${index.name.replaceAll('"', '""')}"`,
+    );
   }
   return indexes.length;
 }
@@ -99,7 +110,7 @@ export function endpointIndexAside(db: Db): boolean {
 }
 
 /**
- * Builds the set-aside indexes again (those of `tables`; without: every one kept, whatever set it
+ * Builds the set-aside indexes (and trigger) again (those of `tables`; without: every one kept, whatever set it
  * aside, as a desktop killed half way by an earlier version left them) and counts each customer's
  * cameras, in one transaction. Answers how many indexes were built (none: nothing was set aside,
  * or a schema from before migration 0010: nothing done).

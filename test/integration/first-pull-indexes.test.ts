@@ -1,6 +1,7 @@
 /**
- * Indexes set aside during a first pull (electron/db/first-pull-indexes.ts) on a real database:
- * dropped with their SQL kept in the same transaction, built again as they were, each customer's
+ * Indexes (and the cameras' count trigger) set aside during a first pull
+ * (electron/db/first-pull-indexes.ts) on a real database: dropped with their SQL kept in the same
+ * transaction, built again as they were, each customer's
  * camera count made exact whatever the triggers did meanwhile, and a device endpoint held twice
  * meanwhile settled as the row-by-row path would have.
  */
@@ -40,6 +41,12 @@ const indexes = (db: Db) =>
       "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('cameras', 'tenants') ORDER BY name",
     )
     .all();
+const triggers = (db: Db) =>
+  db
+    .prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'cameras' ORDER BY name",
+    )
+    .all();
 const counts = (db: Db) =>
   db.prepare("SELECT id, camera_count FROM tenants WHERE kind = 'customer' ORDER BY id").all();
 
@@ -65,14 +72,16 @@ describe('indexes set aside in a first pull', () => {
   it('drops the random-keyed ones with their SQL kept, in the caller’s transaction', () => {
     const db = open();
     const before = indexes(db);
+    const triggersBefore = triggers(db);
     // Rolled back with the transaction that dropped them: nothing aside, nothing missing.
     expect(() =>
       db.transaction(() => {
-        expect(setFirstPullIndexesAside(db)).toBe(4);
+        expect(setFirstPullIndexesAside(db)).toBe(5);
         throw new Error('the write failed');
       })(),
     ).toThrow('the write failed');
     expect(indexes(db)).toEqual(before);
+    expect(triggers(db)).toEqual(triggersBefore);
     expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
 
     db.transaction(() => setFirstPullIndexesAside(db))();
@@ -93,15 +102,19 @@ describe('indexes set aside in a first pull', () => {
       'tenants_sort_users',
     ]);
     expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
+      'cameras_count_ins',
       'cameras_endpoint_ref',
       'tenants_sort_kind',
       'tenants_sort_name',
       'tenants_sort_status',
     ]);
+    // The cameras' count trigger is aside too; the delete's stays.
+    expect((triggers(db) as { name: string }[]).map((t) => t.name)).toEqual(['cameras_count_del']);
     // Set aside already: nothing more to drop.
     expect(db.transaction(() => setFirstPullIndexesAside(db))()).toBe(0);
-    expect(restoreFirstPullIndexes(db)).toBe(4);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     expect(indexes(db)).toEqual(before);
+    expect(triggers(db)).toEqual(triggersBefore);
     expect(restoreFirstPullIndexes(db)).toBe(0);
   });
 
@@ -110,13 +123,14 @@ describe('indexes set aside in a first pull', () => {
     const before = indexes(db);
     db.transaction(() => setFirstPullIndexesAside(db))();
     expect(restoreFirstPullIndexes(db, ['tenants'])).toBe(3);
-    expect(db.prepare('SELECT name FROM deferred_indexes').pluck().all()).toEqual([
+    expect(db.prepare('SELECT name FROM deferred_indexes ORDER BY name').pluck().all()).toEqual([
+      'cameras_count_ins',
       'cameras_endpoint_ref',
     ]);
     // The records' pages set aside the cameras' alone: the tenants' stay.
     expect(db.transaction(() => setFirstPullIndexesAside(db, ['cameras']))()).toBe(0);
-    expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(1);
-    expect(restoreFirstPullIndexes(db)).toBe(1);
+    expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(2);
+    expect(restoreFirstPullIndexes(db)).toBe(2);
     expect(indexes(db)).toEqual(before);
   });
 
@@ -132,15 +146,15 @@ describe('indexes set aside in a first pull', () => {
     camera(db, 'bulk-3', 'b');
     camera(db, 'bulk-4', 'c');
     db.exec('DELETE FROM tenants_counts_deferred');
-    // Row by row meanwhile: a camera added (counted) and one of the bulk's deleted (uncounted,
-    // so its customer's count goes below zero).
+    // Row by row meanwhile: a camera added (not counted: the count trigger is aside too) and
+    // one of the bulk's deleted (uncounted, so its customer's count goes below zero).
     camera(db, 'row-1', 'd');
     db.prepare('DELETE FROM cameras WHERE id = ?').run('bulk-4');
     expect(counts(db)).toEqual([
       { id: 'a', camera_count: 1 },
       { id: 'b', camera_count: 0 },
       { id: 'c', camera_count: -1 },
-      { id: 'd', camera_count: 1 },
+      { id: 'd', camera_count: 0 },
     ]);
     restoreFirstPullIndexes(db);
     expect(counts(db)).toEqual([
@@ -165,7 +179,7 @@ describe('indexes set aside in a first pull', () => {
     camera(db, 'server-3', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-4', 'b', 'urn:uuid:shared-2');
     camera(db, 'server-5', 'b', null);
-    expect(restoreFirstPullIndexes(db)).toBe(4);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     // As ServerRowWriter.writeCamera's step-aside leaves them: the later row keeps the endpoint.
     expect(endpoints(db)).toEqual([
       { id: 'local-1', endpoint_ref: null },
@@ -185,6 +199,7 @@ describe('indexes set aside in a first pull', () => {
     const db = open();
     const file = db.name;
     const before = indexes(db);
+    const triggersBefore = triggers(db);
     customers(db, ['a']);
     db.transaction(() => setFirstPullIndexesAside(db))();
     db.exec('INSERT INTO tenants_counts_deferred (id) VALUES (1)');
@@ -195,7 +210,11 @@ describe('indexes set aside in a first pull', () => {
 
     const again = open(file);
     expect(indexes(again)).toEqual(before);
+    expect(triggers(again)).toEqual(triggersBefore);
     expect(counts(again)).toEqual([{ id: 'a', camera_count: 1 }]);
+    // The count trigger counts again.
+    camera(again, 'row-1', 'a');
+    expect(counts(again)).toEqual([{ id: 'a', camera_count: 2 }]);
     again.transaction(() => setFirstPullIndexesAside(again))();
     again.close();
 

@@ -91,8 +91,9 @@ function snapshotIndexes(core: TestCore) {
     .all();
 }
 
-/** The indexes a first pull sets aside (db/first-pull-indexes.ts), by name. */
+/** The indexes (and the count trigger) a first pull sets aside (db/first-pull-indexes.ts), by name. */
 const FIRST_PULL_ASIDE = [
+  'cameras_count_ins',
   'cameras_endpoint_ref',
   'tenants_sort_kind',
   'tenants_sort_name',
@@ -397,13 +398,19 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
       first.db.prepare('VACUUM INTO ?').run(path.join(killed, 'vms-admin.sqlite'));
     });
     expect(await first.sync.syncOnce()).toMatchObject({ ok: true });
-    // Killed while the records came: the tenants' indexes were back already, the endpoint's not.
-    expect(asideWhenKilled).toEqual(['cameras_endpoint_ref']);
+    // Killed while the records came: the tenants' indexes were back already, the cameras' not.
+    expect(asideWhenKilled).toEqual(['cameras_count_ins', 'cameras_endpoint_ref']);
     fs.copyFileSync(path.join(first.dataDir, 'secret.key'), path.join(killed, 'secret.key'));
 
     const again = await connected(killed);
     expect(setAside(again)).toEqual([]);
     expect(snapshotIndexes(again)).toEqual(indexes);
+    expect(
+      again.db
+        .prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'cameras_count_ins'")
+        .pluck()
+        .get(),
+    ).toBe(1);
     expect(countsAreExact(again)).toBe(true);
     // It goes on with the snapshot where the killed one stopped, and ends the same.
     smallPages(again, 7);

@@ -110,7 +110,7 @@ describe('the bulk snapshot writer', () => {
     ).run();
     db.transaction(() => setFirstPullIndexesAside(db))();
     expect(write([camera('cam-9', 'c', 'urn:uuid:second-device')])).toEqual(['c']);
-    expect(restoreFirstPullIndexes(db)).toBe(4);
+    expect(restoreFirstPullIndexes(db)).toBe(5);
     const second = db
       .prepare("SELECT id, endpoint_ref FROM cameras WHERE id IN ('local-2', 'cam-9') ORDER BY id")
       .raw()
