@@ -110,10 +110,10 @@ export function endpointIndexAside(db: Db): boolean {
 }
 
 /**
- * Builds the set-aside indexes (and trigger) again (those of `tables`; without: every one kept, whatever set it
- * aside, as a desktop killed half way by an earlier version left them) and counts each customer's
- * cameras, in one transaction. Answers how many indexes were built (none: nothing was set aside,
- * or a schema from before migration 0010: nothing done).
+ * Builds the set-aside indexes (and trigger) again (those of `tables`; without: every one kept,
+ * whatever set it aside, as a desktop killed half way by an earlier version left them) and counts
+ * each customer's cameras, in one transaction. Answers how many were made again (none: nothing
+ * was set aside, or a schema from before migration 0010: nothing done).
  */
 export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable[]): number {
   const table = db

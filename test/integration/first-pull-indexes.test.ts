@@ -1,9 +1,9 @@
 /**
  * Indexes (and the cameras' count trigger) set aside during a first pull
  * (electron/db/first-pull-indexes.ts) on a real database: dropped with their SQL kept in the same
- * transaction, built again as they were, each customer's
- * camera count made exact whatever the triggers did meanwhile, and a device endpoint held twice
- * meanwhile settled as the row-by-row path would have.
+ * transaction, built again as they were, each customer's camera count made exact whatever the
+ * triggers did meanwhile, and a device endpoint held twice meanwhile settled as the row-by-row
+ * path would have.
  */
 import fs from 'node:fs';
 import path from 'node:path';
