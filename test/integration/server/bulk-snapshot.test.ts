@@ -147,6 +147,8 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   /** The active integrator's enabled customer whose path sorts last (siblings sort before). */
   let lastCustomer = '';
   const cores: TestCore[] = [];
+  /** Folders a test made of its own (removed after it, whatever became of it). */
+  const folders: string[] = [];
   const connected = async (dataDir?: string, worker = false) => {
     // The worker's path as in the app: pulls on the pull worker, checkpoints on their own thread.
     const core = openTestCore(
@@ -224,6 +226,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
   }, 60_000);
   afterEach(() => {
     while (cores.length) cores.pop()?.close();
+    while (folders.length) fs.rmSync(folders.pop() as string, { recursive: true, force: true });
   });
   afterAll(async () => server?.close());
 
@@ -390,6 +393,7 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     // The files a desktop killed after its 9th batch leaves: the database as committed then
     // (VACUUM INTO copies the committed state, WAL included) and the folder's key.
     const killed = fs.mkdtempSync(path.join(os.tmpdir(), 'vms-bulk-killed-'));
+    folders.push(killed);
     let pulls = 0;
     let asideWhenKilled: string[] = [];
     smallPages(first, 7, Infinity, () => {
@@ -419,9 +423,6 @@ describe.each(list)('bulk snapshot on %s', (backend) => {
     expect(countsAreExact(again)).toBe(true);
     expect(snapshotIndexes(again)).toEqual(indexes);
     expect(desktopRows(again)).toEqual(expected);
-    again.close();
-    cores.splice(cores.indexOf(again), 1);
-    fs.rmSync(killed, { recursive: true, force: true });
   });
 
   it('remembers what a snapshot brought only where its end has rows to drop', async () => {
