@@ -28,6 +28,16 @@ export const syncStatusSchema = z.object({
   /** When the background loop tries next (after a failure: exponential back-off). */
   nextAttemptAt: z.string().nullable(),
   /**
+   * While a sync brings a snapshot (a first pull: the whole subtree): the rows written so far and
+   * how many it brings (null when the server does not say). Null otherwise.
+   */
+  progress: z
+    .object({
+      rows: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative().nullable(),
+    })
+    .nullable(),
+  /**
    * Grows each time the status changes: a view that reaches the renderer late (an API answer
    * overtaken by a pushed event) is older than the one shown and is ignored.
    */

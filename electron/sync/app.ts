@@ -40,6 +40,9 @@ const FIELD_LABELS: Record<string, string> = {
  * The app side of sync: the API methods over the engine, the background scheduler, and the
  * `sync.status` event. Created by openCore; the scheduler runs only while logged in to a server.
  */
+/** Progress pushes while pulling, at most one per this many milliseconds. */
+const PROGRESS_EVERY_MS = 250;
+
 export class SyncApp {
   readonly scheduler: SyncScheduler;
   private lastStatus = '';
@@ -47,6 +50,8 @@ export class SyncApp {
   /** The revision last pushed as `sync.status`. */
   private emitted = 0;
   private closed = false;
+  /** When a batch's progress was last pushed (onPulled). */
+  private progressEmittedAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +73,13 @@ export class SyncApp {
       setImmediate(() => this.emitStatus());
       this.scheduler.changed();
     };
+    engine.onPulled = () => {
+      // A first pull writes a batch every ~0.1 s: the screens hear of it a few times a second.
+      const now = Date.now();
+      if (now - this.progressEmittedAt < PROGRESS_EVERY_MS) return;
+      this.progressEmittedAt = now;
+      this.emitStatus();
+    };
   }
 
   /** Starts background sync when logged in, unless a first upload still waits for a decision. */
@@ -80,6 +92,7 @@ export class SyncApp {
     this.closed = true;
     this.scheduler.stop();
     this.engine.onRecorded = undefined;
+    this.engine.onPulled = undefined;
   }
 
   private loggedIn(): boolean {
@@ -106,6 +119,8 @@ export class SyncApp {
       lastError: s.lastError,
       syncing: this.scheduler.syncing,
       nextAttemptAt: next ? next.toISOString() : null,
+      // A snapshot cut short (offline, quit) resumes with the next sync: shown while one runs.
+      progress: this.scheduler.syncing ? this.engine.snapshotProgress() : null,
     };
     const json = JSON.stringify(view);
     if (json !== this.lastStatus) {

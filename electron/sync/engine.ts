@@ -155,6 +155,15 @@ export interface SyncStatus {
   lastError: string | null;
 }
 
+/**
+ * How far a snapshot has come: the rows written since it began (over every sync it took), and the
+ * rows the server said it brings (null from a server that does not say).
+ */
+export interface SnapshotProgress {
+  rows: number;
+  total: number | null;
+}
+
 export interface SyncReport {
   ok: boolean;
   pushed: number;
@@ -199,6 +208,7 @@ export class SyncEngine {
   private readonly bulk: SnapshotBulkWriter;
   private bulkSnapshots = true;
   private snapshotBatchRows = SNAPSHOT_BATCH_ROWS;
+  private pullLimit: number;
   /** The connection's own automatic checkpoint threshold (pulls raise it for their length). */
   private readonly walAutocheckpoint: number;
   /** A pull runs (the threshold stays raised). */
@@ -220,12 +230,15 @@ export class SyncEngine {
   private customTransport: SyncTransport | undefined;
   /** Set on each recorded mutation: the background loop syncs soon after. */
   onRecorded: (() => void) | undefined;
+  /** After each batch of pulled pages is written (a snapshot's progress moved). */
+  onPulled: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly options: SyncEngineOptions = {},
   ) {
     this.outbox = new Outbox(db);
+    this.pullLimit = options.pullLimit ?? PULL_PAGE;
     this.state = new SyncState(db, options.secrets, options.log);
     this.writer = new ServerRowWriter(db);
     this.bulk = new SnapshotBulkWriter(db, this.writer);
@@ -332,6 +345,11 @@ export class SyncEngine {
     };
   }
 
+  /** The running snapshot's progress, or null when none runs (not even one interrupted). */
+  snapshotProgress(): SnapshotProgress | null {
+    return this.state.getJson<SnapshotProgress | null>('snapshotProgress', null);
+  }
+
   /** Logs in. Another account than before starts over: new client id, fresh snapshot. */
   async connect(serverUrl: string, email: string, password: string): Promise<LoginResponse> {
     const url = new URL(serverUrl).toString();
@@ -372,6 +390,7 @@ export class SyncEngine {
         'account',
         'cursor',
         'snapshotOntoEmpty',
+        'snapshotProgress',
         'refresh',
         'lastError',
       ] as const)
@@ -481,6 +500,11 @@ export class SyncEngine {
   /** Rows of snapshot pages written in one transaction (SNAPSHOT_BATCH_ROWS; tests make it small). */
   useSnapshotBatchRows(rows: number): void {
     this.snapshotBatchRows = rows;
+  }
+
+  /** Rows asked for per pull (PULL_PAGE; tests make it small to see a snapshot page by page). */
+  usePullLimit(rows: number): void {
+    this.pullLimit = rows;
   }
 
   /** HTTP to the configured server with the current session. */
@@ -682,7 +706,7 @@ export class SyncEngine {
     const transport = this.transport();
     const clientId = this.clientId();
     const changed = new Set<string>();
-    const limit = this.options.pullLimit ?? PULL_PAGE;
+    const limit = this.pullLimit;
     // The next page, asked for while this one is written: the server reads and sends it meanwhile.
     let ahead: { cursor: string; reply: Promise<PullResponse | PulledPage> } | null = null;
     // Snapshot pages received and not written yet (see SNAPSHOT_BATCH_ROWS), and their rows.
@@ -738,6 +762,7 @@ export class SyncEngine {
         Date.now() - batchStarted < SNAPSHOT_BATCH_MS;
       if (waits) continue;
       this.writeBatch(batch.splice(0), report, changed);
+      this.onPulled?.();
       batched = 0;
       if (!res.more && this.state.getJson<RefreshTarget[]>('refresh', []).length === 0) break;
     }
@@ -796,6 +821,10 @@ export class SyncEngine {
       // connection) has none it could leave out, so what it brings need not be remembered
       // (600,000 ids in the benchmark): noted here, as the snapshot may span several syncs.
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
+      this.state.setJson('snapshotProgress', {
+        rows: 0,
+        total: res.snapshotRows ?? null,
+      } satisfies SnapshotProgress);
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
     // Onto an empty database, indexes keyed at random wait (first-pull-indexes): the tenants'
@@ -827,9 +856,15 @@ export class SyncEngine {
         .prepare('INSERT OR IGNORE INTO sync_snapshot_seen (id) SELECT value FROM json_each(?)')
         .run(JSON.stringify(seen));
     }
+    if (res.snapshot) {
+      const progress = this.snapshotProgress();
+      if (progress)
+        this.state.setJson('snapshotProgress', { ...progress, rows: progress.rows + rowsOf(res) });
+    }
     if (res.snapshotDone) {
       if (tracked) for (const id of this.dropUnseen()) changed.add(id);
       this.state.set('snapshotOntoEmpty', null);
+      this.state.set('snapshotProgress', null);
     }
     const left = this.state
       .getJson<RefreshTarget[]>('refresh', [])

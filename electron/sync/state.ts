@@ -11,6 +11,8 @@ export type SyncKey =
   | 'cursor'
   /** '1' while a snapshot that began on a desktop without synced rows runs (engine.ts pullPages). */
   | 'snapshotOntoEmpty'
+  /** A running snapshot's progress, SnapshotProgress as JSON (engine.ts writePage). */
+  | 'snapshotProgress'
   | 'refresh'
   | 'lastSyncAt'
   | 'lastError';

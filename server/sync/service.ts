@@ -646,6 +646,7 @@ export class SyncService {
     let next: string;
     let more: boolean;
     let snapshotDone = false;
+    let snapshotRows: number | undefined;
     const snapshot = cursor.kind !== 'log';
     if (cursor.kind !== 'log') {
       // A snapshot: the subtree's tenants by path, then its records by (path, kind, id).
@@ -654,6 +655,10 @@ export class SyncService {
       let recordsAfter: RecordPosition | null = null;
       let inRecords = cursor.kind === 'records';
       let page: string | null = null;
+      // The snapshot's first page says how many rows the whole of it brings (the desktop's
+      // progress): the subtree's tenants and records, counted along their path indexes.
+      if (cursor.kind === 'snapshot' && cursor.after === '')
+        snapshotRows = await this.snapshotRows(scope);
       if (cursor.kind === 'snapshot') {
         const rows = await this.db.all<{
           id: string;
@@ -784,8 +789,21 @@ export class SyncService {
       more,
       snapshot,
       snapshotDone,
+      ...(snapshotRows === undefined ? {} : { snapshotRows }),
       chain,
       serverHlc: this.clock.tick(),
     };
+  }
+
+  /** The rows a snapshot of `scope` brings: its tenants and its records. */
+  private async snapshotRows(scope: string): Promise<number> {
+    const hi = subtreeHi(scope);
+    const row = await this.db.get<{ tenants: number | string; records: number | string }>(
+      `SELECT (SELECT COUNT(*) FROM tenants WHERE path >= ? AND path < ?) AS tenants,
+              (SELECT COUNT(*) FROM records WHERE path >= ? AND path < ?) AS records`,
+      [scope, hi, scope, hi],
+    );
+    // PostgreSQL's COUNT is a bigint, which its driver hands over as text.
+    return Number(row?.tenants ?? 0) + Number(row?.records ?? 0);
   }
 }

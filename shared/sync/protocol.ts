@@ -239,6 +239,11 @@ export const pullResponseSchema = z.object({
   snapshot: z.boolean(),
   /** The last page of a snapshot. */
   snapshotDone: z.boolean(),
+  /**
+   * A snapshot's first page: how many rows the whole snapshot brings (the subtree's tenants and
+   * records as it starts), for the desktop's progress. Absent elsewhere, and from older servers.
+   */
+  snapshotRows: z.number().int().nonnegative().optional(),
   /** The account's node and its ancestors, root first: the desktop keeps them as context. */
   chain: z.array(syncTenantSchema),
   serverHlc: z.string(),

@@ -402,6 +402,7 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
         const client = new RawClient(server.url, aToken);
         const seen: string[] = [];
         const pages: { size: number; more: boolean }[] = [];
+        const announced: (number | undefined)[] = [];
         let framed = 0;
         let cursor = '';
         for (let i = 0; i < 500; i++) {
@@ -427,9 +428,13 @@ describe.each(list)('records (users, roles, cameras) on %s', (backend) => {
             expect(c.record).toEqual(whole.records.get(`${c.record.kind}:${c.record.id}`));
           }
           pages.push({ size: changes.length, more: r.body.more });
+          // The first page says how many rows the snapshot brings; the others say nothing.
+          announced.push(r.body.snapshotRows);
           cursor = r.body.cursor;
           if (!r.body.snapshot || r.body.snapshotDone) break;
         }
+        expect(announced[0]).toBe(pages.reduce((n, p) => n + p.size, 0));
+        expect(announced.slice(1).every((n) => n === undefined)).toBe(true);
         expect([...seen].sort()).toEqual(all);
         expect(framed).toBe(frames ? camerasIn(whole.records) : 0);
         // Every page but the last is full (tenants and records count alike).

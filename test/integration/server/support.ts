@@ -194,6 +194,7 @@ export class RawClient {
       more: boolean;
       snapshot: boolean;
       snapshotDone: boolean;
+      snapshotRows?: number;
       chain: { id: string }[];
     }>(
       this.base,

@@ -3,6 +3,8 @@ import { openCore } from '../../../electron/app/core';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
 import type { ApiErrorBody } from '../../../shared/errors';
 import type { SyncStatusView } from '../../../shared/sync-contract';
+import type { SnapshotProgress } from '../../../electron/sync/engine';
+import { ServerUnreachableError } from '../../../electron/sync/transport';
 import { tempDataDir } from '../../support/host-process';
 import { customer, integrator } from '../../support/core';
 import { ADMIN, startTestServer, type TestServer } from '../server/support';
@@ -127,6 +129,91 @@ describe('sync in the app (API, background sync, status events) against a real s
     const b = await open();
     await b.call('sync.now', {});
     expect(await b.call('tenants.get', { id: home.id })).toMatchObject({ name: 'Background Home' });
+  });
+
+  it("shows a first pull's progress: the rows written so far of the rows the server said", async () => {
+    const a = await open();
+    for (let i = 0; i < 12; i++) await a.call('tenants.create', customer(`Progress ${i}`));
+    await a.call('sync.now', {});
+    const count = async (table: string) =>
+      Number(
+        (await server.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n,
+      );
+    // The administrator's subtree is the whole tree: every tenant and record on the server.
+    const total = (await count('tenants')) + (await count('records'));
+
+    const b = await open(false);
+    // Pages of 5 rows, each batch of them written on its own: the progress moves page by page.
+    b.sync.usePullLimit(5);
+    b.sync.useSnapshotBatchRows(1);
+    const seen: (SnapshotProgress | null)[] = [];
+    const pulled = b.sync.onPulled;
+    b.sync.onPulled = () => {
+      seen.push(b.sync.snapshotProgress());
+      pulled?.();
+    };
+    await b.call('sync.connect', {
+      serverUrl: server.url,
+      email: ADMIN.email,
+      password: ADMIN.password,
+    });
+    await until(
+      () => b.call('sync.status', {}),
+      (s) => s.phase === 'synced' && s.lastSyncAt !== null && !s.syncing,
+    );
+    // Every page but the snapshot's last moved it on by its rows, out of the same total; the
+    // last one ended it.
+    const moving = seen.slice(0, -1);
+    expect(moving.length).toBeGreaterThanOrEqual(Math.floor(total / 5) - 1);
+    expect(moving.map((p) => p?.total)).toEqual(moving.map(() => total));
+    expect(moving.map((p) => p?.rows)).toEqual(moving.map((_, i) => (i + 1) * 5));
+    expect(seen.at(-1)).toBeNull();
+    expect(b.sync.snapshotProgress()).toBeNull();
+    // The indicator heard of it while the sync ran (the first batch is always told), and not after.
+    expect(b.statuses.some((s) => s.syncing && s.progress?.total === total)).toBe(true);
+    expect(b.statuses.at(-1)?.progress).toBeNull();
+    expect((await b.call('sync.status', {})).progress).toBeNull();
+  });
+
+  it('takes a first pull cut short up where it stopped, its progress too', async () => {
+    const a = await open();
+    for (let i = 0; i < 12; i++) await a.call('tenants.create', customer(`Resumed ${i}`));
+    await a.call('sync.now', {});
+    const b = await open(false);
+    b.sync.usePullLimit(5);
+    b.sync.useSnapshotBatchRows(1);
+    // The network drops on the second page asked for (the first sync ends offline there).
+    let pulls = 0;
+    b.sync.useTransport({
+      push: (req) => b.sync.httpTransport().push(req),
+      pull: (req) =>
+        ++pulls === 2
+          ? Promise.reject(new ServerUnreachableError('the cable came out'))
+          : b.sync.httpTransport().pull(req),
+    });
+    const seen: (SnapshotProgress | null)[] = [];
+    b.sync.onPulled = ((pulled) => () => {
+      seen.push(b.sync.snapshotProgress());
+      pulled?.();
+    })(b.sync.onPulled);
+    await b.call('sync.connect', {
+      serverUrl: server.url,
+      email: ADMIN.email,
+      password: ADMIN.password,
+    });
+    await until(
+      () => b.call('sync.status', {}),
+      (s) => s.phase === 'synced' && s.lastSyncAt !== null && !s.syncing,
+    );
+    expect(pulls).toBeGreaterThan(2);
+    // The offline status in between, and the page written before the cut kept: the progress went
+    // on from it (5 rows, then 10, …), it did not start over.
+    expect(b.statuses.some((s) => s.phase === 'offline')).toBe(true);
+    const rows = seen.flatMap((p) => (p ? [p.rows] : []));
+    expect(rows).toEqual(rows.map((_, i) => (i + 1) * 5));
+    expect(seen.at(-1)).toBeNull();
+    const names = await b.call('tenants.list', { search: 'Resumed', limit: 50 });
+    expect(names.total).toBe(12);
   });
 
   it('shows a rejected mutation with its reason', async () => {
