@@ -1,5 +1,8 @@
+import http from 'node:http';
 import path from 'node:path';
 import { test, expect, addTenant, row } from './fixtures';
+import { createIdGenerator } from '../../shared/ids';
+import { formatHlc } from '../../shared/sync/hlc';
 import { startHostProcess, type HostProcess } from '../support/host-process';
 import {
   serverTenantNames,
@@ -150,5 +153,115 @@ test('Sync screen: an edit overwritten by another desktop, and a refused change'
     await page.screenshot({ path: path.resolve('docs/sync-screen.png') });
   } finally {
     await other.stop();
+  }
+});
+
+/**
+ * An HTTP relay to the sync server that holds back the answer of the `holdAt`-th pull until
+ * `release()`: a first pull stops half way, long enough to look at its progress.
+ */
+async function pullStall(target: string, holdAt: number) {
+  let pulls = 0;
+  let release = () => undefined as void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const relay = http.createServer((req, res) => {
+    const held = req.url === '/v1/sync/pull' && ++pulls === holdAt;
+    const upstream = http.request(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        const send = () => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (held) void released.then(send);
+        else send();
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    release,
+    close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
+  };
+}
+
+test('a first pull shows how far it has come, in the indicator and the Sync screen', async ({
+  page,
+  host,
+}) => {
+  // 5,000 customers on the server, pushed by another desktop in batches of 500.
+  const login = await fetch(new URL('/v1/auth/login', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: server.email, password: server.password }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const id = createIdGenerator();
+  for (let batch = 0; batch < 10; batch++) {
+    const mutations = Array.from({ length: 500 }, (_, i) => ({
+      id: batch * 500 + i + 1,
+      command: 'tenants.create',
+      args: {
+        id: id(),
+        kind: 'customer',
+        parentId: 'root',
+        name: `Site ${String(batch * 500 + i).padStart(4, '0')}`,
+        email: 'site@example.com',
+        timeZone: 'Europe/Berlin',
+      },
+      hlc: formatHlc({ wallMs: Date.now(), counter: batch * 500 + i, node: 'e2e-seeder' }),
+    }));
+    const res = await fetch(new URL('/v1/sync/push', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ clientId: 'e2e-seeder', mutations }),
+    });
+    expect(res.ok).toBe(true);
+  }
+
+  // Pages of 2,000 rows, written two at a time: the third page's answer waits.
+  const relay = await pullStall(server.url, 3);
+  try {
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Settings · Server' }).click();
+    const form = page.getByRole('form', { name: 'Log in to a server' });
+    await form.getByLabel(/^Server address/).fill(relay.url);
+    await form.getByLabel(/^Email/).fill(server.email);
+    await form.getByLabel(/^Password/).fill(server.password);
+    await form.getByRole('button', { name: 'Log in' }).click();
+
+    const indicator = page.getByTestId('sync-indicator');
+    await expect(indicator).toContainText('Downloading…');
+    await expect(indicator).toContainText(/4,000 of 5,0\d\d/);
+    const bar = indicator.getByRole('progressbar');
+    await expect(bar).toHaveAttribute('aria-valuenow', /^7\d$/);
+    await indicator.click();
+    await expect(page.getByTestId('sync-state')).toContainText('Downloading…');
+    await expect(page.getByTestId('sync-progress-text')).toHaveText(
+      /^4,000 of 5,0\d\d rows · 7\d %$/,
+    );
+    await expect(page.getByTestId('sync-state').getByRole('progressbar')).toBeVisible();
+    await expect(page.getByTestId('sync-state').locator('..')).toContainText('Syncing now');
+    for (const close of await page.locator('.toast').getByLabel('Dismiss').all())
+      await close.click();
+    await page.screenshot({ path: path.resolve('docs/sync-first-pull.png') });
+
+    relay.release();
+    await expect(indicator).toHaveAttribute('data-phase', 'synced');
+    await expect(indicator).toContainText('Synced');
+    await expect(indicator.getByRole('progressbar')).toHaveCount(0);
+    const customers = await api<{ total: number }>(host, 'tenants.list', {
+      search: 'Site',
+      limit: 10,
+    });
+    expect(customers.total).toBe(5_000);
+  } finally {
+    await relay.close();
   }
 });

@@ -1,5 +1,5 @@
 import { useApp } from '../store';
-import { phaseLabel, useSync } from './status';
+import { phaseLabel, progressLabel, useSync } from './status';
 import './sync.css';
 
 const ICONS = {
@@ -17,6 +17,7 @@ export function SyncIndicator() {
   const navigate = useApp((s) => s.navigate);
   if (!status) return <div className="sidebar-footer muted">Local database</div>;
   const { title, detail } = phaseLabel(status);
+  const progress = status.syncing && status.progress ? progressLabel(status.progress) : null;
   return (
     <button
       type="button"
@@ -29,12 +30,36 @@ export function SyncIndicator() {
       }
     >
       <span className="sync-dot" aria-hidden="true">
-        {ICONS[status.phase]}
+        {progress ? '↓' : ICONS[status.phase]}
       </span>
       <span className="sync-text">
         <strong>{title}</strong>
         <span>{detail}</span>
+        {progress && <ProgressBar percent={progress.percent} label={progress.text} />}
       </span>
     </button>
+  );
+}
+
+/**
+ * A thin bar for a snapshot's progress: filled to `percent`, or moving without an end when the
+ * server did not say how many rows come.
+ */
+export function ProgressBar({ percent, label }: { percent: number | null; label: string }) {
+  return (
+    <span
+      className={`sync-progress${percent === null ? ' indeterminate' : ''}`}
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      {...(percent === null ? {} : { 'aria-valuenow': percent })}
+      data-testid="sync-progress"
+    >
+      <span
+        className="sync-progress-fill"
+        style={percent === null ? {} : { width: `${percent}%` }}
+      />
+    </span>
   );
 }

@@ -3,7 +3,8 @@ import type { SyncDetails } from '../../../shared/sync-contract';
 import { call, errorMessage } from '../api';
 import { EmptyState, formatDateTime } from '../components/ui';
 import { useApp } from '../store';
-import { phaseLabel, timeOf, useSync } from './status';
+import { phaseLabel, progressLabel, timeOf, useSync } from './status';
+import { ProgressBar } from './SyncIndicator';
 import './sync.css';
 
 function show(v: unknown): string {
@@ -57,6 +58,7 @@ export function SyncScreen() {
 
   const connected = !!status && status.phase !== 'standalone';
   const label = status ? phaseLabel(status) : null;
+  const progress = status?.syncing && status.progress ? progressLabel(status.progress) : null;
 
   return (
     <section className="screen" data-testid="sync-screen">
@@ -101,7 +103,16 @@ export function SyncScreen() {
           <div className={`card sync-stat phase-${status.phase}`} data-testid="sync-state">
             <span className="muted">Status</span>
             <strong>{label.title}</strong>
-            <span className="muted small">{label.detail}</span>
+            {progress ? (
+              <>
+                <span className="muted small" data-testid="sync-progress-text">
+                  {progress.text}
+                </span>
+                <ProgressBar percent={progress.percent} label={progress.text} />
+              </>
+            ) : (
+              <span className="muted small">{label.detail}</span>
+            )}
           </div>
           <div className="card sync-stat">
             <span className="muted">Pending</span>
@@ -112,9 +123,11 @@ export function SyncScreen() {
             <span className="muted">Last sync</span>
             <strong>{status.lastSyncAt ? timeOf(status.lastSyncAt) : 'Not yet'}</strong>
             <span className="muted small">
-              {status.nextAttemptAt
-                ? `${status.phase === 'offline' || status.phase === 'error' ? 'Retry' : 'Next sync'} at ${timeOf(status.nextAttemptAt, true)}`
-                : 'Background sync paused'}
+              {status.syncing
+                ? 'Syncing now'
+                : status.nextAttemptAt
+                  ? `${status.phase === 'offline' || status.phase === 'error' ? 'Retry' : 'Next sync'} at ${timeOf(status.nextAttemptAt, true)}`
+                  : 'Background sync paused'}
             </span>
           </div>
         </div>

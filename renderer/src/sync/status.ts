@@ -43,9 +43,31 @@ export function timeOf(iso: string, seconds = false): string {
     : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/**
+ * A snapshot's progress in words: `short` for the sidebar's indicator, `text` for the Sync screen,
+ * and the percent when the server said how many rows the snapshot brings.
+ */
+export function progressLabel(p: NonNullable<SyncStatusView['progress']>): {
+  short: string;
+  text: string;
+  percent: number | null;
+} {
+  const rows = p.rows.toLocaleString('en-US');
+  if (p.total === null || p.total === 0) {
+    const text = `${rows} ${p.rows === 1 ? 'row' : 'rows'} so far`;
+    return { short: text, text, percent: null };
+  }
+  const total = p.total.toLocaleString('en-US');
+  // Rows written meanwhile on the server can take it past the count it gave at the start.
+  const percent = Math.min(100, Math.floor((p.rows / p.total) * 100));
+  return { short: `${rows} of ${total}`, text: `${rows} of ${total} rows · ${percent} %`, percent };
+}
+
 /** One line for the indicator: what state sync is in, in words. */
 export function phaseLabel(s: SyncStatusView): { title: string; detail: string } {
   const pending = s.pending === 1 ? '1 change pending' : `${s.pending} changes pending`;
+  if (s.syncing && s.progress)
+    return { title: 'Downloading…', detail: progressLabel(s.progress).short };
   switch (s.phase) {
     case 'standalone':
       return { title: 'Standalone', detail: 'Local database only' };
