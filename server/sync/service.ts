@@ -16,7 +16,13 @@ import type {
 } from '../../shared/sync/protocol';
 import { inSubtree, roleAllows } from '../../shared/sync/roles';
 import type { Command } from '../../shared/sync/commands';
-import { isConstraintError, type SqlDb, type SqlTransaction, type SqlValue } from '../db/sql';
+import {
+  isConstraintError,
+  type SqlDb,
+  type SqlRunner,
+  type SqlTransaction,
+  type SqlValue,
+} from '../db/sql';
 import type { Principal } from '../auth/accounts';
 import { DeferredWriteConflict, PushChunk } from './chunk';
 import { runCommand } from './commands';
@@ -656,9 +662,11 @@ export class SyncService {
       let inRecords = cursor.kind === 'records';
       let page: string | null = null;
       // The snapshot's first page says how many rows the whole of it brings (the desktop's
-      // progress): the subtree's tenants and records, counted along their path indexes.
-      if (cursor.kind === 'snapshot' && cursor.after === '')
-        snapshotRows = await this.snapshotRows(scope);
+      // progress), counted beside the page's own reads (PostgreSQL: on another connection).
+      const counted =
+        cursor.kind === 'snapshot' && cursor.after === '' ? this.snapshotRows(scope) : null;
+      // Awaited below; a page that fails first leaves it unheard, not unhandled.
+      counted?.catch(() => undefined);
       if (cursor.kind === 'snapshot') {
         const rows = await this.db.all<{
           id: string;
@@ -694,6 +702,7 @@ export class SyncService {
         const last = rows[rows.length - 1];
         if (rows.length === room && last) page = `r:${base}:${last.kind}:${last.id}:${last.path}`;
       }
+      if (counted) snapshotRows = await counted;
       if (page) {
         next = page;
         more = true;
@@ -795,15 +804,27 @@ export class SyncService {
     };
   }
 
-  /** The rows a snapshot of `scope` brings: its tenants and its records. */
+  /**
+   * The rows a snapshot of `scope` brings: its tenants and its records, counted along their path
+   * indexes (SQLite ~30 ms for 100,000 customers and 500,000 cameras). PostgreSQL without parallel
+   * workers: its plan with two of them took ~0.35–0.45 s and a core's worth of CPU for the
+   * records' count, one backend alone ~0.05 s.
+   */
   private async snapshotRows(scope: string): Promise<number> {
     const hi = subtreeHi(scope);
-    const row = await this.db.get<{ tenants: number | string; records: number | string }>(
-      `SELECT (SELECT COUNT(*) FROM tenants WHERE path >= ? AND path < ?) AS tenants,
-              (SELECT COUNT(*) FROM records WHERE path >= ? AND path < ?) AS records`,
-      [scope, hi, scope, hi],
-    );
-    // PostgreSQL's COUNT is a bigint, which its driver hands over as text.
-    return Number(row?.tenants ?? 0) + Number(row?.records ?? 0);
+    const count = async (db: SqlRunner) => {
+      const row = await db.get<{ tenants: number | string; records: number | string }>(
+        `SELECT (SELECT COUNT(*) FROM tenants WHERE path >= ? AND path < ?) AS tenants,
+                (SELECT COUNT(*) FROM records WHERE path >= ? AND path < ?) AS records`,
+        [scope, hi, scope, hi],
+      );
+      // PostgreSQL's COUNT is a bigint, which its driver hands over as text.
+      return Number(row?.tenants ?? 0) + Number(row?.records ?? 0);
+    };
+    if (this.db.dialect === 'sqlite') return count(this.db);
+    return this.db.transaction(async (tx) => {
+      await tx.run('SET LOCAL max_parallel_workers_per_gather = 0');
+      return count(tx);
+    });
   }
 }
