@@ -225,7 +225,9 @@ test('a first pull shows how far it has come, in the indicator and the Sync scre
     expect(res.ok).toBe(true);
   }
 
-  // Pages of 2,000 rows, written two at a time: the third page's answer waits.
+  // Pages of 2,000 rows (PULL_PAGE in electron/sync/engine.ts), written two at a time (pages of
+  // ids in creation order wait for 4,000 rows): the third page asked for, by the pull worker
+  // reading ahead, waits for release(), and the first two are written meanwhile.
   const relay = await pullStall(server.url, 3);
   try {
     await page.goto(host.url);
