@@ -36,13 +36,13 @@ const FIELD_LABELS: Record<string, string> = {
   [DISABLED_FIELD]: 'disabled',
 };
 
+/** Progress pushes while pulling, at most one per this many milliseconds. */
+const PROGRESS_EVERY_MS = 250;
+
 /**
  * The app side of sync: the API methods over the engine, the background scheduler, and the
  * `sync.status` event. Created by openCore; the scheduler runs only while logged in to a server.
  */
-/** Progress pushes while pulling, at most one per this many milliseconds. */
-const PROGRESS_EVERY_MS = 250;
-
 export class SyncApp {
   readonly scheduler: SyncScheduler;
   private lastStatus = '';

@@ -1,5 +1,6 @@
 import { useApp } from '../store';
-import { phaseLabel, progressLabel, useSync } from './status';
+import { progressLabel } from './progress';
+import { phaseLabel, useSync } from './status';
 import './sync.css';
 
 const ICONS = {

@@ -3,7 +3,8 @@ import type { SyncDetails } from '../../../shared/sync-contract';
 import { call, errorMessage } from '../api';
 import { EmptyState, formatDateTime } from '../components/ui';
 import { useApp } from '../store';
-import { phaseLabel, progressLabel, timeOf, useSync } from './status';
+import { progressLabel } from './progress';
+import { phaseLabel, timeOf, useSync } from './status';
 import { ProgressBar } from './SyncIndicator';
 import './sync.css';
 

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { SyncStatusView } from '../../../shared/sync-contract';
 import { call, subscribe } from '../api';
+import { progressLabel } from './progress';
 
 interface SyncStore {
   status: SyncStatusView | null;
@@ -41,26 +42,6 @@ export function timeOf(iso: string, seconds = false): string {
         ...(seconds ? { second: '2-digit' } : {}),
       })
     : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-/**
- * A snapshot's progress in words: `short` for the sidebar's indicator, `text` for the Sync screen,
- * and the percent when the server said how many rows the snapshot brings.
- */
-export function progressLabel(p: NonNullable<SyncStatusView['progress']>): {
-  short: string;
-  text: string;
-  percent: number | null;
-} {
-  const rows = p.rows.toLocaleString('en-US');
-  if (p.total === null || p.total === 0) {
-    const text = `${rows} ${p.rows === 1 ? 'row' : 'rows'} so far`;
-    return { short: text, text, percent: null };
-  }
-  const total = p.total.toLocaleString('en-US');
-  // Rows written meanwhile on the server can take it past the count it gave at the start.
-  const percent = Math.min(100, Math.floor((p.rows / p.total) * 100));
-  return { short: `${rows} of ${total}`, text: `${rows} of ${total} rows · ${percent} %`, percent };
 }
 
 /** One line for the indicator: what state sync is in, in words. */
