@@ -815,16 +815,13 @@ export class SyncEngine {
     // The server's clock, kept with the page (a commit of its own per page before).
     this.receive(res.serverHlc);
     // A snapshot starts (not a further page of one: tenant `s:` or record `r:` cursors).
-    if (res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:')) {
+    const starts = res.snapshot && !cursor.startsWith('s:') && !cursor.startsWith('r:');
+    if (starts) {
       this.db.prepare('DELETE FROM sync_snapshot_seen').run();
       // Its end drops the rows it did not bring. A desktop without synced rows (a first
       // connection) has none it could leave out, so what it brings need not be remembered
       // (600,000 ids in the benchmark): noted here, as the snapshot may span several syncs.
       this.state.set('snapshotOntoEmpty', this.holdsSyncedRows() ? null : '1');
-      this.state.setJson('snapshotProgress', {
-        rows: 0,
-        total: res.snapshotRows ?? null,
-      } satisfies SnapshotProgress);
     }
     const tracked = this.state.get('snapshotOntoEmpty') === null;
     // Onto an empty database, indexes keyed at random wait (first-pull-indexes): the tenants'
@@ -857,7 +854,10 @@ export class SyncEngine {
         .run(JSON.stringify(seen));
     }
     if (res.snapshot) {
-      const progress = this.snapshotProgress();
+      // A snapshot starts counting with its first page (and the total it says it brings).
+      const progress: SnapshotProgress | null = starts
+        ? { rows: 0, total: res.snapshotRows ?? null }
+        : this.snapshotProgress();
       if (progress)
         this.state.setJson('snapshotProgress', { ...progress, rows: progress.rows + rowsOf(res) });
     }

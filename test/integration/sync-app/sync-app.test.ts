@@ -68,6 +68,33 @@ describe('sync in the app (API, background sync, status events) against a real s
       });
     return core;
   };
+  /**
+   * Pages of 5 rows, each written in a batch of its own: a snapshot's progress moves page by page.
+   * Answers the progress seen after each batch.
+   */
+  const pageByPage = (core: AppCore): (SnapshotProgress | null)[] => {
+    core.sync.usePullLimit(5);
+    core.sync.useSnapshotBatchRows(1);
+    const seen: (SnapshotProgress | null)[] = [];
+    const pulled = core.sync.onPulled;
+    core.sync.onPulled = () => {
+      seen.push(core.sync.snapshotProgress());
+      pulled?.();
+    };
+    return seen;
+  };
+  /** Logs in, and waits for the background sync that follows to finish. */
+  const connectUntilSynced = async (core: AppCore) => {
+    await core.call('sync.connect', {
+      serverUrl: server.url,
+      email: ADMIN.email,
+      password: ADMIN.password,
+    });
+    await until(
+      () => core.call('sync.status', {}),
+      (s) => s.phase === 'synced' && s.lastSyncAt !== null && !s.syncing,
+    );
+  };
   beforeAll(async () => {
     server = await startTestServer('sqlite');
   });
@@ -143,24 +170,8 @@ describe('sync in the app (API, background sync, status events) against a real s
     const total = (await count('tenants')) + (await count('records'));
 
     const b = await open(false);
-    // Pages of 5 rows, each batch of them written on its own: the progress moves page by page.
-    b.sync.usePullLimit(5);
-    b.sync.useSnapshotBatchRows(1);
-    const seen: (SnapshotProgress | null)[] = [];
-    const pulled = b.sync.onPulled;
-    b.sync.onPulled = () => {
-      seen.push(b.sync.snapshotProgress());
-      pulled?.();
-    };
-    await b.call('sync.connect', {
-      serverUrl: server.url,
-      email: ADMIN.email,
-      password: ADMIN.password,
-    });
-    await until(
-      () => b.call('sync.status', {}),
-      (s) => s.phase === 'synced' && s.lastSyncAt !== null && !s.syncing,
-    );
+    const seen = pageByPage(b);
+    await connectUntilSynced(b);
     // Every page but the snapshot's last moved it on by its rows, out of the same total; the
     // last one ended it.
     const moving = seen.slice(0, -1);
@@ -180,8 +191,7 @@ describe('sync in the app (API, background sync, status events) against a real s
     for (let i = 0; i < 12; i++) await a.call('tenants.create', customer(`Resumed ${i}`));
     await a.call('sync.now', {});
     const b = await open(false);
-    b.sync.usePullLimit(5);
-    b.sync.useSnapshotBatchRows(1);
+    const seen = pageByPage(b);
     // The network drops on the second page asked for (the first sync ends offline there); and
     // the server is an older one, which does not say how many rows a snapshot brings.
     let pulls = 0;
@@ -194,20 +204,7 @@ describe('sync in the app (API, background sync, status events) against a real s
         return older;
       },
     });
-    const seen: (SnapshotProgress | null)[] = [];
-    b.sync.onPulled = ((pulled) => () => {
-      seen.push(b.sync.snapshotProgress());
-      pulled?.();
-    })(b.sync.onPulled);
-    await b.call('sync.connect', {
-      serverUrl: server.url,
-      email: ADMIN.email,
-      password: ADMIN.password,
-    });
-    await until(
-      () => b.call('sync.status', {}),
-      (s) => s.phase === 'synced' && s.lastSyncAt !== null && !s.syncing,
-    );
+    await connectUntilSynced(b);
     expect(pulls).toBeGreaterThan(2);
     // The offline status in between, and the page written before the cut kept: the progress went
     // on from it (5 rows, then 10, …), it did not start over.
