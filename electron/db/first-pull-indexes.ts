@@ -125,25 +125,86 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
     db.prepare('SELECT name, sql FROM deferred_indexes').all() as { name: string; sql: string }[]
   ).filter((index) => !wanted || wanted.has(index.name));
   if (!deferred.length) return 0;
-  db.transaction(() => {
-    for (const index of deferred) {
-      if (index.name === ENDPOINT_INDEX) buildEndpointIndex(db, index.sql);
-      else db.exec(index.sql);
-    }
-    const forget = db.prepare('DELETE FROM deferred_indexes WHERE name = ?');
-    for (const index of deferred) forget.run(index.name);
-    // The tenants' indexes alone (as the records begin) change no count.
-    if (tables && !tables.includes('cameras')) return;
-    db.exec(`
-      UPDATE tenants SET camera_count = counted.n
-      FROM (SELECT customer_id, COUNT(*) AS n FROM cameras GROUP BY customer_id) AS counted
-      WHERE tenants.id = counted.customer_id AND tenants.camera_count != counted.n;
-      UPDATE tenants SET camera_count = 0
-      WHERE camera_count != 0 AND NOT EXISTS (SELECT 1 FROM cameras WHERE customer_id = tenants.id);
-    `);
-  })();
+  const sorter = db.inTransaction ? null : IndexSorter.set(db);
+  try {
+    db.transaction(() => {
+      for (const index of deferred) {
+        const build = () =>
+          index.name === ENDPOINT_INDEX ? buildEndpointIndex(db, index.sql) : db.exec(index.sql);
+        if (sorter) sorter.sorting(build);
+        else build();
+      }
+      const forget = db.prepare('DELETE FROM deferred_indexes WHERE name = ?');
+      for (const index of deferred) forget.run(index.name);
+      // The tenants' indexes alone (as the records begin) change no count.
+      if (tables && !tables.includes('cameras')) return;
+      db.exec(`
+        UPDATE tenants SET camera_count = counted.n
+        FROM (SELECT customer_id, COUNT(*) AS n FROM cameras GROUP BY customer_id) AS counted
+        WHERE tenants.id = counted.customer_id AND tenants.camera_count != counted.n;
+        UPDATE tenants SET camera_count = 0
+        WHERE camera_count != 0 AND NOT EXISTS (SELECT 1 FROM cameras WHERE customer_id = tenants.id);
+      `);
+    })();
+  } finally {
+    sorter?.restore();
+  }
   return deferred.length;
 }
+
+/**
+ * How SQLite sorts while set-aside indexes are built outside a transaction (a first pull's end,
+ * when nothing else needs the CPU; or the app's start after a kill). CREATE INDEX sorts the keys
+ * in runs as large as the page cache (64 MB while pulling), in memory under `temp_store = MEMORY`
+ * (electron/db/connection.ts), and then without the helper threads SQLite's sorter may use. The
+ * endpoint index of the benchmark's 500,000 cameras, on a pulled database (each setting several
+ * times): 64 MB runs in memory 0.51–0.64 s; 4 MB runs in temporary files 0.30–0.32 s, with one
+ * helper thread 0.25–0.27 s (docs/sync.md, "The endpoint index sorted in small runs"). Runs of 4
+ * MB sort within the CPU's caches; merged from memory rather than from files they gained little
+ * (0.52–0.55 s). Inside a transaction (the tenants' indexes, as a first pull's records begin)
+ * `temp_store` cannot change, and the other threads of the pull are busy: nothing changes there.
+ */
+class IndexSorter {
+  private constructor(
+    private readonly db: Db,
+    private readonly tempStore: number,
+    private readonly threads: number,
+  ) {}
+
+  /** Temporary files and a helper thread for the sorts, until restore(). */
+  static set(db: Db): IndexSorter {
+    const sorter = new IndexSorter(
+      db,
+      db.pragma('temp_store', { simple: true }) as number,
+      db.pragma('threads', { simple: true }) as number,
+    );
+    db.pragma('temp_store = FILE');
+    db.pragma(`threads = ${SORTER_THREADS}`);
+    return sorter;
+  }
+
+  /** Runs `build` with the page cache (which sizes the sorter's runs) at SORTER_CACHE_KIB. */
+  sorting(build: () => void): void {
+    const cache = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma(`cache_size = -${SORTER_CACHE_KIB}`);
+    try {
+      build();
+    } finally {
+      this.db.pragma(`cache_size = ${cache}`);
+    }
+  }
+
+  restore(): void {
+    if (!this.db.open) return;
+    this.db.pragma(`temp_store = ${this.tempStore}`);
+    this.db.pragma(`threads = ${this.threads}`);
+  }
+}
+
+/** The page cache while an index is built (IndexSorter), in KiB: the sorter's runs. */
+const SORTER_CACHE_KIB = 4096;
+/** Helper threads of SQLite's sorter while an index is built (IndexSorter). */
+const SORTER_THREADS = 1;
 
 /**
  * Builds the endpoint's unique index; when two cameras hold the same endpoint, the one written

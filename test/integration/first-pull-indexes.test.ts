@@ -2,8 +2,8 @@
  * Indexes (and the cameras' count trigger) set aside during a first pull
  * (electron/db/first-pull-indexes.ts) on a real database: dropped with their SQL kept in the same
  * transaction, built again as they were, each customer's camera count made exact whatever the
- * triggers did meanwhile, and a device endpoint held twice meanwhile settled as the row-by-row
- * path would have.
+ * triggers did meanwhile, a device endpoint held twice meanwhile settled as the row-by-row
+ * path would have, and the connection's settings for the sorts (IndexSorter) put back after them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -193,6 +193,58 @@ describe('indexes set aside in a first pull', () => {
     // The unique index is back and refuses a second holder again.
     expect(() => camera(db, 'late', 'a', 'urn:uuid:mine')).toThrow(/UNIQUE/);
     expect(db.prepare('SELECT COUNT(*) FROM deferred_indexes').pluck().get()).toBe(0);
+  });
+
+  it('builds them outside a transaction with the sorter’s settings, put back after (several runs, a duplicate)', () => {
+    const db = open();
+    customers(db, ['a', 'b']);
+    db.pragma('cache_size = -65536');
+    const settings = () => ({
+      tempStore: db.pragma('temp_store', { simple: true }),
+      threads: db.pragma('threads', { simple: true }),
+      cache: db.pragma('cache_size', { simple: true }),
+    });
+    const before = settings();
+    expect(before).toEqual({ tempStore: 2, threads: 0, cache: -65536 });
+    db.transaction(() => setFirstPullIndexesAside(db))();
+    // 120,000 endpoints (~7 MB of keys): more than one run of the sorter's 4 MB, merged; one
+    // endpoint held twice, settled by the build's second try.
+    db.exec(`
+      INSERT INTO cameras (id, customer_id, name, kind, endpoint_ref, created_at, updated_at)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+      SELECT 'cam-' || i, CASE WHEN i % 2 THEN 'a' ELSE 'b' END, 'cam-' || i, 'onvif',
+             'urn:uuid:' || lower(hex(randomblob(16))), 'then', 'then' FROM n`);
+    db.prepare(
+      "UPDATE cameras SET endpoint_ref = 'urn:uuid:twice' WHERE id IN ('cam-7', 'cam-9')",
+    ).run();
+    expect(restoreFirstPullIndexes(db)).toBe(5);
+    expect(settings()).toEqual(before);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(
+      db.prepare("SELECT id FROM cameras WHERE endpoint_ref = 'urn:uuid:twice'").pluck().all(),
+    ).toEqual(['cam-9']);
+    expect(counts(db)).toEqual([
+      { id: 'a', camera_count: 60000 },
+      { id: 'b', camera_count: 60000 },
+    ]);
+    expect(() =>
+      camera(
+        db,
+        'late',
+        'a',
+        db.prepare("SELECT endpoint_ref FROM cameras WHERE id = 'cam-1'").pluck().get() as string,
+      ),
+    ).toThrow(/UNIQUE/);
+
+    // Inside a transaction (the tenants' indexes as the records begin) nothing is changed: a
+    // change of temp_store there would fail.
+    db.transaction(() => setFirstPullIndexesAside(db))();
+    db.transaction(() => {
+      expect(restoreFirstPullIndexes(db, ['tenants'])).toBe(3);
+      expect(settings()).toEqual(before);
+    })();
+    expect(restoreFirstPullIndexes(db)).toBe(2);
+    expect(settings()).toEqual(before);
   });
 
   it('builds them when a database left with them aside opens, before a later migration runs', () => {
