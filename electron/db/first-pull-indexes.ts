@@ -125,7 +125,7 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
     db.prepare('SELECT name, sql FROM deferred_indexes').all() as { name: string; sql: string }[]
   ).filter((index) => !wanted || wanted.has(index.name));
   if (!deferred.length) return 0;
-  const sorter = db.inTransaction ? null : IndexSorter.set(db);
+  const sorter = IndexSorter.set(db);
   try {
     db.transaction(() => {
       for (const index of deferred) {
@@ -162,7 +162,9 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
  * helper thread 0.25–0.27 s (docs/sync.md, "The endpoint index sorted in small runs"). Runs of 4
  * MB sort within the CPU's caches; merged from memory rather than from files they gained little
  * (0.52–0.55 s). Inside a transaction (the tenants' indexes, as a first pull's records begin)
- * `temp_store` cannot change, and the other threads of the pull are busy: nothing changes there.
+ * `temp_store` cannot change, and the other threads of the pull are busy: nothing changes there;
+ * nor on a connection holding temporary tables or triggers, which a change of `temp_store` drops
+ * (the app makes none; tests inject faults with them).
  */
 class IndexSorter {
   private constructor(
@@ -171,8 +173,11 @@ class IndexSorter {
     private readonly threads: number,
   ) {}
 
-  /** Temporary files and a helper thread for the sorts, until restore(). */
-  static set(db: Db): IndexSorter {
+  /** Temporary files and a helper thread for the sorts, until restore(); null where not (above). */
+  static set(db: Db): IndexSorter | null {
+    if (db.inTransaction) return null;
+    if ((db.prepare('SELECT COUNT(*) FROM temp.sqlite_schema').pluck().get() as number) > 0)
+      return null;
     const sorter = new IndexSorter(
       db,
       db.pragma('temp_store', { simple: true }) as number,

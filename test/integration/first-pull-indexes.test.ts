@@ -245,6 +245,13 @@ describe('indexes set aside in a first pull', () => {
     })();
     expect(restoreFirstPullIndexes(db)).toBe(2);
     expect(settings()).toEqual(before);
+
+    // Nor on a connection holding temporary objects, which a change of temp_store would drop.
+    db.exec('CREATE TEMP TRIGGER kept AFTER INSERT ON cameras BEGIN SELECT 1; END');
+    db.transaction(() => setFirstPullIndexesAside(db))();
+    expect(restoreFirstPullIndexes(db)).toBe(5);
+    expect(db.prepare('SELECT name FROM temp.sqlite_schema').pluck().all()).toEqual(['kept']);
+    expect(settings()).toEqual(before);
   });
 
   it('builds them when a database left with them aside opens, before a later migration runs', () => {
