@@ -2,9 +2,10 @@
  * Sync figures of the offline-sync issue, against the real server process on SQLite and (when
  * 127.0.0.1:5432 answers) PostgreSQL, through the HTTP API:
  *  - initial pull of a subtree of 100,000 customers and 500,000 cameras (records, 5 per customer) to
- *    a fresh desktop, three times, each desktop new (the median is checked: INITIAL_PULLS; openCore with the built pull worker, in a process of its own:
- *    bench/sync-desktop.ts; the server seeded with SQL), and the server's part of it alone (the
- *    snapshot pages over HTTP, parsed but not stored);
+ *    a fresh desktop, three times, each desktop new, the median checked (INITIAL_PULLS; openCore
+ *    with the built pull worker, in a process of its own: bench/sync-desktop.ts; the server seeded
+ *    with SQL), and the server's part of it alone (the snapshot pages over HTTP, parsed but not
+ *    stored);
  *  - push of 10,000 mutations (20 requests of 500 tenants.create, one client);
  *  - mutations/s from 20 concurrent clients (50 per request);
  *  - pull latency (p95) of a client that is already up to date, at the server, and the whole sync

@@ -158,7 +158,7 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
  * in runs as large as the page cache (64 MB while pulling), in memory under `temp_store = MEMORY`
  * (electron/db/connection.ts), and then without the helper threads SQLite's sorter may use. The
  * endpoint index of the benchmark's 500,000 cameras, on a pulled database (each setting several
- * times): 64 MB runs in memory 0.51–0.64 s; 4 MB runs in temporary files 0.30–0.32 s, with one
+ * times): 64 MB runs in memory 0.49–0.64 s; 4 MB runs in temporary files 0.32 s, with one
  * helper thread 0.25–0.27 s (docs/sync.md, "The endpoint index sorted in small runs"). Runs of 4
  * MB sort within the CPU's caches; merged from memory rather than from files they gained little
  * (0.52–0.55 s). Inside a transaction (the tenants' indexes, as a first pull's records begin)
