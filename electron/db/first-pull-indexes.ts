@@ -127,29 +127,54 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
   if (!deferred.length) return 0;
   const sorter = IndexSorter.set(db);
   try {
-    db.transaction(() => {
-      for (const index of deferred) {
-        const build = () =>
-          index.name === ENDPOINT_INDEX ? buildEndpointIndex(db, index.sql) : db.exec(index.sql);
-        if (sorter) sorter.sorting(build);
-        else build();
-      }
-      const forget = db.prepare('DELETE FROM deferred_indexes WHERE name = ?');
-      for (const index of deferred) forget.run(index.name);
-      // The tenants' indexes alone (as the records begin) change no count.
-      if (tables && !tables.includes('cameras')) return;
-      db.exec(`
-        UPDATE tenants SET camera_count = counted.n
-        FROM (SELECT customer_id, COUNT(*) AS n FROM cameras GROUP BY customer_id) AS counted
-        WHERE tenants.id = counted.customer_id AND tenants.camera_count != counted.n;
-        UPDATE tenants SET camera_count = 0
-        WHERE camera_count != 0 AND NOT EXISTS (SELECT 1 FROM cameras WHERE customer_id = tenants.id);
-      `);
-    })();
+    buildDeferred(db, deferred, tables, sorter);
+  } catch (err) {
+    if (!sorter || !isTemporaryStorageError(err)) throw err;
+    // The sorter's temporary files failed (a full or vanished temporary folder): the transaction
+    // rolled back, so the indexes are built as before, sorted in memory.
+    sorter.restore();
+    buildDeferred(db, deferred, tables, null);
   } finally {
     sorter?.restore();
   }
   return deferred.length;
+}
+
+/** Errors of a file SQLite could not create, write or read (its temporary files among them). */
+const isTemporaryStorageError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL')
+  );
+};
+
+/** restoreFirstPullIndexes' transaction: the indexes of `deferred` built, the counts made exact. */
+function buildDeferred(
+  db: Db,
+  deferred: readonly { name: string; sql: string }[],
+  tables: readonly FirstPullTable[] | undefined,
+  sorter: IndexSorter | null,
+): void {
+  db.transaction(() => {
+    for (const index of deferred) {
+      const build = () =>
+        index.name === ENDPOINT_INDEX ? buildEndpointIndex(db, index.sql) : db.exec(index.sql);
+      if (sorter) sorter.sorting(build);
+      else build();
+    }
+    const forget = db.prepare('DELETE FROM deferred_indexes WHERE name = ?');
+    for (const index of deferred) forget.run(index.name);
+    // The tenants' indexes alone (as the records begin) change no count.
+    if (tables && !tables.includes('cameras')) return;
+    db.exec(`
+      UPDATE tenants SET camera_count = counted.n
+      FROM (SELECT customer_id, COUNT(*) AS n FROM cameras GROUP BY customer_id) AS counted
+      WHERE tenants.id = counted.customer_id AND tenants.camera_count != counted.n;
+      UPDATE tenants SET camera_count = 0
+      WHERE camera_count != 0 AND NOT EXISTS (SELECT 1 FROM cameras WHERE customer_id = tenants.id);
+    `);
+  })();
 }
 
 /**
@@ -164,7 +189,10 @@ export function restoreFirstPullIndexes(db: Db, tables?: readonly FirstPullTable
  * (0.52–0.55 s). Inside a transaction (the tenants' indexes, as a first pull's records begin)
  * `temp_store` cannot change, and the other threads of the pull are busy: nothing changes there;
  * nor on a connection holding temporary tables or triggers, which a change of `temp_store` drops
- * (the app makes none; tests inject faults with them).
+ * (the app makes none; tests inject faults with them). The temporary files (~30 MB for the
+ * benchmark's endpoints) go to the system's temporary folder; when it is full, the build is tried
+ * again as before, sorted in memory (restoreFirstPullIndexes), rather than failing a pull or the
+ * app's start.
  */
 class IndexSorter {
   private constructor(

@@ -5,6 +5,7 @@
  * triggers did meanwhile, a device endpoint held twice meanwhile settled as the row-by-row
  * path would have, and the connection's settings for the sorts (IndexSorter) put back after them.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +67,14 @@ const camera = (db: Db, id: string, customer: string, endpoint: string | null = 
        VALUES (?, ?, ?, 'onvif', ?, ?, 'then', 'then')`,
     )
     .run(id, customer, id, `http://10.0.0.1/${id}`, endpoint);
+/** `n` cameras of customers a and b (half each), with random endpoints, in one statement. */
+const manyCameras = (db: Db, n: number) =>
+  db.exec(`
+    INSERT INTO cameras (id, customer_id, name, kind, endpoint_ref, created_at, updated_at)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
+    SELECT 'cam-' || i, CASE WHEN i % 2 THEN 'a' ELSE 'b' END, 'cam-' || i, 'onvif',
+           'urn:uuid:' || lower(hex(randomblob(16))), 'then', 'then' FROM n`);
+
 const endpoints = (db: Db) => db.prepare('SELECT id, endpoint_ref FROM cameras ORDER BY id').all();
 
 describe('indexes set aside in a first pull', () => {
@@ -209,11 +218,7 @@ describe('indexes set aside in a first pull', () => {
     db.transaction(() => setFirstPullIndexesAside(db))();
     // 120,000 endpoints (~7 MB of keys): more than one run of the sorter's 4 MB, merged; one
     // endpoint held twice, settled by the build's second try.
-    db.exec(`
-      INSERT INTO cameras (id, customer_id, name, kind, endpoint_ref, created_at, updated_at)
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
-      SELECT 'cam-' || i, CASE WHEN i % 2 THEN 'a' ELSE 'b' END, 'cam-' || i, 'onvif',
-             'urn:uuid:' || lower(hex(randomblob(16))), 'then', 'then' FROM n`);
+    manyCameras(db, 120_000);
     db.prepare(
       "UPDATE cameras SET endpoint_ref = 'urn:uuid:twice' WHERE id IN ('cam-7', 'cam-9')",
     ).run();
@@ -253,6 +258,45 @@ describe('indexes set aside in a first pull', () => {
     expect(db.prepare('SELECT name FROM temp.sqlite_schema').pluck().all()).toEqual(['kept']);
     expect(settings()).toEqual(before);
   });
+
+  // A private mount namespace with a tmpfs of 256 KiB as SQLite's temporary folder: root only.
+  const canMount =
+    spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs tmpfs "$1"', 'sh', tempDataDir()])
+      .status === 0;
+  it.skipIf(!canMount)(
+    'sorts in memory as before when its temporary files cannot be written (a full temporary folder)',
+    () => {
+      const dir = tempDataDir();
+      dirs.push(dir);
+      const full = path.join(dir, 'tmp');
+      fs.mkdirSync(full);
+      const child = spawnSync(
+        'unshare',
+        [
+          '-m',
+          'sh',
+          '-c',
+          'mount -t tmpfs -o size=256k tmpfs "$1" && SQLITE_TMPDIR="$1" exec "$2" --import tsx test/support/first-pull-sort-child.ts "$3"',
+          'sh',
+          full,
+          process.execPath,
+          path.join(dir, 'db.sqlite'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+      expect(JSON.parse(child.stdout.trim().split('\n').pop() ?? '')).toEqual({
+        built: 5,
+        tempStore: 2,
+        threads: 0,
+        integrity: 'ok',
+        aside: 0,
+        endpointIndex: expect.stringMatching(/UNIQUE INDEX/),
+        counted: 120_000,
+      });
+    },
+  );
 
   it('builds them when a database left with them aside opens, before a later migration runs', () => {
     const db = open();
