@@ -18,7 +18,7 @@ export function SyncIndicator() {
   const navigate = useApp((s) => s.navigate);
   if (!status) return <div className="sidebar-footer muted">Local database</div>;
   const { title, detail } = phaseLabel(status);
-  const progress = status.syncing && status.progress ? progressLabel(status.progress) : null;
+  const progress = status.progress ? progressLabel(status.progress) : null;
   return (
     <button
       type="button"

@@ -59,7 +59,7 @@ export function SyncScreen() {
 
   const connected = !!status && status.phase !== 'standalone';
   const label = status ? phaseLabel(status) : null;
-  const progress = status?.syncing && status.progress ? progressLabel(status.progress) : null;
+  const progress = status?.progress ? progressLabel(status.progress) : null;
 
   return (
     <section className="screen" data-testid="sync-screen">

@@ -47,8 +47,8 @@ export function timeOf(iso: string, seconds = false): string {
 /** One line for the indicator: what state sync is in, in words. */
 export function phaseLabel(s: SyncStatusView): { title: string; detail: string } {
   const pending = s.pending === 1 ? '1 change pending' : `${s.pending} changes pending`;
-  if (s.syncing && s.progress)
-    return { title: 'Downloading…', detail: progressLabel(s.progress).short };
+  // The status carries progress only while a sync brings a snapshot (shared/sync-contract.ts).
+  if (s.progress) return { title: 'Downloading…', detail: progressLabel(s.progress).short };
   switch (s.phase) {
     case 'standalone':
       return { title: 'Standalone', detail: 'Local database only' };
